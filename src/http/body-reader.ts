@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MCP_SESSION_OPTIONS } from '../mcp-session.constants.js';
+import type { ResolvedMcpSessionOptions } from '../mcp-session-options.resolver.js';
+import { readRequestBody } from './request-body.js';
+
+interface ApplicationConfigHolder {
+  container?: { applicationConfig?: { getGlobalPrefix(): string } };
+}
+
+function normalize(path: string): string {
+  const trimmed = path.replace(/\/+$/, '').toLowerCase();
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/**
+ * Claims the body of requests to the MCP endpoint before NestJS's JSON parser sees it, so that the
+ * endpoint applies its own `maxRequestBodySize` (4 MiB by default, where Nest's parser stops at
+ * 100 kB) and answers parse errors with JSON-RPC bodies.
+ *
+ * Nest registers its body parsers when the application initializes; this reader is mounted as
+ * soon as the HTTP adapter exists, which is earlier, so it runs first. Express only.
+ */
+@Injectable()
+export class BodyReader {
+  private readonly logger = new Logger(BodyReader.name);
+  private endpointPath: string | undefined;
+
+  constructor(
+    @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
+    private readonly moduleRef: ModuleRef,
+    adapterHost: HttpAdapterHost,
+  ) {
+    adapterHost.init$.subscribe(() => this.mount(adapterHost));
+  }
+
+  private mount(adapterHost: HttpAdapterHost): void {
+    const adapter = adapterHost.httpAdapter;
+    if (adapter?.getType() !== 'express') {
+      this.logger.warn(
+        `The MCP endpoint's own body limit needs the Express adapter; with "${adapter?.getType()}" the platform's body parser applies.`,
+      );
+      return;
+    }
+    adapter.use((req: IncomingMessage, _res: ServerResponse, next: () => void) => {
+      if (req.method !== 'POST' || !this.isEndpoint(req)) return next();
+      void readRequestBody(req, this.options.maxRequestBodySize).then(() => next());
+    });
+  }
+
+  private isEndpoint(req: IncomingMessage): boolean {
+    this.endpointPath ??= normalize(`${this.globalPrefix()}/${this.options.path}`.replace(/\/+/g, '/'));
+    const path = (req.url ?? '').split('?')[0];
+    return normalize(path) === this.endpointPath;
+  }
+
+  /**
+   * The application's global prefix. NestJS has no public API for it outside the application
+   * object, so it is read from the container; an end-to-end test covers it.
+   */
+  private globalPrefix(): string {
+    const holder = this.moduleRef as unknown as ApplicationConfigHolder;
+    return holder.container?.applicationConfig?.getGlobalPrefix() ?? '';
+  }
+}

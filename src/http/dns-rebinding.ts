@@ -1,0 +1,44 @@
+import type { IncomingMessage } from 'node:http';
+import type { McpSecurityOptions } from '../mcp-session-options.interface.js';
+import { JsonRpcErrorCode, type HttpJsonRpcError } from './json-rpc-error.js';
+
+/** True when `value` matches an allowlist entry exactly or through a `:*` port wildcard. */
+export function matchesAllowlist(value: string, allowlist: readonly string[]): boolean {
+  const candidate = value.toLowerCase();
+  return allowlist.some((entry) => {
+    const pattern = entry.toLowerCase();
+    if (!pattern.endsWith(':*')) return candidate === pattern;
+    const base = pattern.slice(0, -2);
+    if (candidate === base) return true;
+    if (!candidate.startsWith(`${base}:`)) return false;
+    return /^\d{1,5}$/.test(candidate.slice(base.length + 1));
+  });
+}
+
+/**
+ * Checks `Host` and `Origin` against the allowlists: 421 for a host the server does not answer
+ * to, 403 for a foreign origin. Returns `undefined` when the request may proceed.
+ */
+export function checkDnsRebinding(
+  req: IncomingMessage,
+  security: Required<McpSecurityOptions>,
+): HttpJsonRpcError | undefined {
+  if (!security.dnsRebindingProtection) return undefined;
+  const host = req.headers.host;
+  if (!host || !matchesAllowlist(host, security.allowedHosts)) {
+    return {
+      status: 421,
+      code: JsonRpcErrorCode.ServerError,
+      message: `Misdirected Request: Host header not allowed: ${host ?? '(none)'}`,
+    };
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !matchesAllowlist(origin, security.allowedOrigins)) {
+    return {
+      status: 403,
+      code: JsonRpcErrorCode.ServerError,
+      message: `Forbidden: Origin not allowed: ${origin}`,
+    };
+  }
+  return undefined;
+}

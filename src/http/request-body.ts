@@ -1,0 +1,66 @@
+import type { IncomingMessage } from 'node:http';
+import getRawBody from 'raw-body';
+import { JsonRpcErrorCode, type HttpJsonRpcError } from './json-rpc-error.js';
+
+/** The outcome of reading a request body: its text, a body another parser already read, or an error. */
+export type BodyRead =
+  | { kind: 'text'; text: string }
+  | { kind: 'parsed'; value: unknown }
+  | { kind: 'error'; error: HttpJsonRpcError };
+
+const BODY_READ = Symbol('McpSessionModule:bodyRead');
+
+interface RequestWithBody extends IncomingMessage {
+  [BODY_READ]?: Promise<BodyRead>;
+  body?: unknown;
+}
+
+interface RawBodyError {
+  type?: string;
+}
+
+function payloadTooLarge(limit: number): HttpJsonRpcError {
+  return {
+    status: 413,
+    code: JsonRpcErrorCode.ServerError,
+    message: `Payload Too Large: Request body must not exceed ${limit} bytes`,
+  };
+}
+
+async function readFromStream(req: IncomingMessage, limit: number): Promise<BodyRead> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    return { kind: 'error', error: payloadTooLarge(limit) };
+  }
+  try {
+    const text = await getRawBody(req, { limit, length: declared, encoding: 'utf-8' });
+    return { kind: 'text', text };
+  } catch (error) {
+    const type = (error as RawBodyError).type;
+    if (type === 'entity.too.large') return { kind: 'error', error: payloadTooLarge(limit) };
+    return {
+      kind: 'error',
+      error: {
+        status: 400,
+        code: JsonRpcErrorCode.ParseError,
+        message: `Parse error: could not read the request body (${type ?? 'stream error'})`,
+      },
+    };
+  }
+}
+
+/**
+ * Reads the body of `req` once, up to `limit` bytes: a declared `Content-Length` over the limit is
+ * refused without reading, and a streamed body stops being read as soon as it passes the limit.
+ * A body that another parser already consumed is returned as that parser left it in `req.body`.
+ */
+export function readRequestBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+  const request = req as RequestWithBody;
+  if (!request[BODY_READ]) {
+    const consumed = request.readableEnded || request.complete;
+    request[BODY_READ] = consumed
+      ? Promise.resolve({ kind: 'parsed', value: request.body })
+      : readFromStream(request, limit);
+  }
+  return request[BODY_READ];
+}

@@ -1,0 +1,120 @@
+import type { IncomingMessage } from 'node:http';
+import type { SessionEventStore } from './event-store/session-event-store.interface.js';
+import type { InMemoryEventStoreOptions } from './event-store/in-memory-event-store.js';
+
+/**
+ * DNS-rebinding protection: which `Host` and `Origin` headers the endpoint accepts.
+ *
+ * Entries match exactly (case-insensitively), or with a port wildcard: `localhost:*` matches
+ * `localhost` on any port, `http://localhost:*` matches that origin on any port.
+ *
+ * @publicApi
+ */
+export interface McpSecurityOptions {
+  /**
+   * Turns the `Host` and `Origin` checks on or off.
+   * @default true
+   */
+  dnsRebindingProtection?: boolean;
+  /**
+   * Accepted `Host` header values. A request with any other host gets 421.
+   * Set this for a deployed server (for example `['mcp.example.com']`).
+   * @default ['localhost:*', '127.0.0.1:*', '[::1]:*']
+   */
+  allowedHosts?: string[];
+  /**
+   * Accepted `Origin` header values. A request with any other origin gets 403; a request without
+   * `Origin` (a non-browser client) is accepted.
+   * @default loopback origins over http and https on any port
+   */
+  allowedOrigins?: string[];
+}
+
+/**
+ * Options of {@link McpSessionModule}.
+ *
+ * @publicApi
+ */
+export interface McpSessionModuleOptions {
+  /**
+   * Path of the MCP endpoint served by the built-in controller. The application's global prefix
+   * applies in front of it.
+   * @default '/mcp'
+   */
+  path?: string;
+  /**
+   * Where resumable SSE events are kept: `'memory'` for the bounded, session-scoped
+   * {@link InMemoryEventStore}, `'none'` to disable resumability, or a store of your own (inject it
+   * in `forRootAsync`).
+   * @default 'memory'
+   */
+  eventStore?: 'memory' | 'none' | SessionEventStore;
+  /**
+   * Bounds of the default in-memory event store.
+   * @default { maxEventsPerStream: 1000, maxTotalBytes: 10 MiB }
+   */
+  inMemoryEventStore?: InMemoryEventStoreOptions;
+  /**
+   * Answer requests with a single `application/json` response instead of an SSE stream.
+   * @default false
+   */
+  jsonResponse?: boolean;
+  /**
+   * No session tracking: every POST gets a fresh server and transport, torn down after it.
+   * `GET` and `DELETE` answer 405.
+   * @default false
+   */
+  stateless?: boolean;
+  /**
+   * DNS-rebinding protection. Secure by default for a server reached on loopback.
+   * @default { dnsRebindingProtection: true, allowedHosts: loopback, allowedOrigins: loopback }
+   */
+  security?: McpSecurityOptions;
+  /**
+   * Milliseconds suggested to clients in the SSE `retry:` field of priming events.
+   * @default undefined (no `retry:` field)
+   */
+  retryInterval?: number;
+  /**
+   * Seconds after which a session with no in-flight request and no open stream is closed.
+   * `null` disables expiry. Not allowed with `stateless`.
+   * @default 1800
+   */
+  sessionIdleTimeout?: number | null;
+  /**
+   * Seconds between two sweeps of the idle-session reaper.
+   * @default 10
+   */
+  reapInterval?: number;
+  /**
+   * Sessions open at once; the next `initialize` gets 503 with `Retry-After`.
+   * @default 10000
+   */
+  maxSessions?: number;
+  /**
+   * Largest request body in bytes; larger bodies get 413 before they are parsed.
+   * @default 4194304 (4 MiB)
+   */
+  maxRequestBodySize?: number;
+  /**
+   * Milliseconds between SSE keep-alive comments on open streams.
+   * @default 15000
+   */
+  keepAliveInterval?: number;
+  /**
+   * Generates session ids. Ids must be visible ASCII (0x21–0x7E) and unguessable.
+   * @default crypto.randomUUID
+   */
+  sessionIdGenerator?: () => string;
+  /**
+   * Seconds that shutdown waits for in-flight requests before it closes them.
+   * @default 10
+   */
+  shutdownGracePeriod?: number;
+  /**
+   * Finds the principal (the authenticated caller) of a request. A session is bound to the
+   * principal that opened it; a request from another principal gets 404.
+   * @default `req.auth.clientId`, else `req.user` (a string, or its `id`, `sub` or `username`)
+   */
+  principalResolver?: (req: IncomingMessage) => string | undefined;
+}

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { DEFAULT_MCP_PATH } from './mcp-session.constants.js';
+import type { McpSecurityOptions, McpSessionModuleOptions } from './mcp-session-options.interface.js';
+import { InMemoryEventStore } from './event-store/in-memory-event-store.js';
+import type { SessionEventStore } from './event-store/session-event-store.interface.js';
+import { resolveDefaultPrincipal } from './principal.js';
+
+/** Options with every default applied, as the rest of the module reads them. */
+export interface ResolvedMcpSessionOptions {
+  path: string;
+  eventStore: SessionEventStore | undefined;
+  /** True when the module created the event store and so must release it at shutdown. */
+  ownsEventStore: boolean;
+  jsonResponse: boolean;
+  stateless: boolean;
+  security: Required<McpSecurityOptions>;
+  retryInterval: number | undefined;
+  /** Idle timeout in milliseconds, or `null` when sessions never expire. */
+  sessionIdleTimeoutMs: number | null;
+  reapIntervalMs: number;
+  maxSessions: number;
+  maxRequestBodySize: number;
+  keepAliveInterval: number;
+  sessionIdGenerator: () => string;
+  shutdownGracePeriodMs: number;
+  principalResolver: (req: IncomingMessage) => string | undefined;
+}
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/** Thrown at bootstrap for an option that cannot work; the message names the option and the fix. */
+export class McpSessionOptionsError extends Error {
+  constructor(option: string, problem: string, fix: string) {
+    super(`McpSessionModule option "${option}" ${problem}. ${fix}`);
+    this.name = 'McpSessionOptionsError';
+  }
+}
+
+function positiveNumber(option: string, value: unknown, unit: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new McpSessionOptionsError(
+      option,
+      `must be a positive number of ${unit}, got ${String(value)}`,
+      `Set it to a value such as 30, or leave it out for the default.`,
+    );
+  }
+}
+
+function positiveInteger(option: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new McpSessionOptionsError(
+      option,
+      `must be a positive integer, got ${String(value)}`,
+      `Set it to a whole number, or leave it out for the default.`,
+    );
+  }
+}
+
+function stringList(option: string, value: unknown): void {
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string' || entry === '')) {
+    throw new McpSessionOptionsError(
+      option,
+      'must be an array of non-empty strings',
+      `List values such as ['mcp.example.com', 'localhost:*'].`,
+    );
+  }
+}
+
+function normalizePath(path: unknown): string {
+  if (typeof path !== 'string' || path.trim() === '') {
+    throw new McpSessionOptionsError(
+      'path',
+      'must be a non-empty string',
+      `Use a route such as '/mcp'.`,
+    );
+  }
+  const trimmed = path.trim().replace(/\/+$/, '');
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+function resolveEventStore(
+  options: McpSessionModuleOptions,
+): Pick<ResolvedMcpSessionOptions, 'eventStore' | 'ownsEventStore'> {
+  const choice = options.eventStore ?? 'memory';
+  if (choice === 'none' || options.stateless) {
+    return { eventStore: undefined, ownsEventStore: false };
+  }
+  if (choice === 'memory') {
+    return { eventStore: new InMemoryEventStore(options.inMemoryEventStore), ownsEventStore: true };
+  }
+  const store = choice as Partial<SessionEventStore>;
+  const methods = ['storeEvent', 'replayEventsAfter', 'getStreamIdForEventId', 'purgeSession'];
+  if (typeof store !== 'object' || methods.some((m) => typeof store[m as never] !== 'function')) {
+    throw new McpSessionOptionsError(
+      'eventStore',
+      `must be 'memory', 'none' or an object implementing SessionEventStore (${methods.join(', ')})`,
+      'Pass a SessionEventStore instance, or one of the two strings.',
+    );
+  }
+  return { eventStore: choice as SessionEventStore, ownsEventStore: false };
+}
+
+/**
+ * Applies defaults and validates the options once, for `forRoot` and `forRootAsync` alike.
+ *
+ * @throws McpSessionOptionsError naming the first option that cannot work.
+ */
+export function resolveMcpSessionOptions(
+  options: McpSessionModuleOptions = {},
+): ResolvedMcpSessionOptions {
+  const stateless = options.stateless ?? false;
+  if (stateless && options.sessionIdleTimeout !== undefined && options.sessionIdleTimeout !== null) {
+    throw new McpSessionOptionsError(
+      'sessionIdleTimeout',
+      'has no meaning with stateless: true (there are no sessions to expire)',
+      'Remove sessionIdleTimeout, or set stateless to false.',
+    );
+  }
+  const idleSeconds = stateless ? null : (options.sessionIdleTimeout ?? 1800);
+  if (idleSeconds !== null) positiveNumber('sessionIdleTimeout', idleSeconds, 'seconds');
+  if (options.retryInterval !== undefined) {
+    positiveInteger('retryInterval', options.retryInterval);
+    if (idleSeconds !== null && options.retryInterval >= idleSeconds * 1000) {
+      throw new McpSessionOptionsError(
+        'retryInterval',
+        `(${options.retryInterval} ms) must be well below sessionIdleTimeout (${idleSeconds} s), or polling clients expire between polls`,
+        'Lower retryInterval or raise sessionIdleTimeout.',
+      );
+    }
+  }
+  const reapSeconds = options.reapInterval ?? 10;
+  positiveNumber('reapInterval', reapSeconds, 'seconds');
+  const maxSessions = options.maxSessions ?? 10_000;
+  positiveInteger('maxSessions', maxSessions);
+  const maxRequestBodySize = options.maxRequestBodySize ?? 4 * 1024 * 1024;
+  positiveInteger('maxRequestBodySize', maxRequestBodySize);
+  const keepAliveInterval = options.keepAliveInterval ?? 15_000;
+  positiveInteger('keepAliveInterval', keepAliveInterval);
+  const graceSeconds = options.shutdownGracePeriod ?? 10;
+  if (typeof graceSeconds !== 'number' || !(graceSeconds >= 0)) {
+    throw new McpSessionOptionsError(
+      'shutdownGracePeriod',
+      `must be zero or a positive number of seconds, got ${String(graceSeconds)}`,
+      'Set it to the seconds in-flight requests may take to finish at shutdown.',
+    );
+  }
+  for (const fn of ['sessionIdGenerator', 'principalResolver'] as const) {
+    if (options[fn] !== undefined && typeof options[fn] !== 'function') {
+      throw new McpSessionOptionsError(fn, 'must be a function', 'Pass a function or leave it out.');
+    }
+  }
+  const security = options.security ?? {};
+  const allowedHosts = security.allowedHosts ?? LOOPBACK_HOSTS.map((host) => `${host}:*`);
+  const allowedOrigins =
+    security.allowedOrigins ??
+    LOOPBACK_HOSTS.flatMap((host) => [`http://${host}:*`, `https://${host}:*`]);
+  stringList('security.allowedHosts', allowedHosts);
+  stringList('security.allowedOrigins', allowedOrigins);
+
+  return {
+    path: normalizePath(options.path ?? DEFAULT_MCP_PATH),
+    ...resolveEventStore(options),
+    jsonResponse: options.jsonResponse ?? false,
+    stateless,
+    security: {
+      dnsRebindingProtection: security.dnsRebindingProtection ?? true,
+      allowedHosts,
+      allowedOrigins,
+    },
+    retryInterval: options.retryInterval,
+    sessionIdleTimeoutMs: idleSeconds === null ? null : idleSeconds * 1000,
+    reapIntervalMs: reapSeconds * 1000,
+    maxSessions,
+    maxRequestBodySize,
+    keepAliveInterval,
+    sessionIdGenerator: options.sessionIdGenerator ?? randomUUID,
+    shutdownGracePeriodMs: graceSeconds * 1000,
+    principalResolver: options.principalResolver ?? resolveDefaultPrincipal,
+  };
+}

@@ -1,0 +1,15 @@
+/** Injection token of the resolved, validated module options. */
+export const MCP_SESSION_OPTIONS = Symbol('McpSessionModule:ResolvedOptions');
+
+/**
+ * Injection token under which the application provides its {@link McpServerFactory}.
+ *
+ * @publicApi
+ */
+export const MCP_SERVER_FACTORY = Symbol('McpSessionModule:ServerFactory');
+
+/** Name under which the idle-session reaper is registered in `SchedulerRegistry`. */
+export const REAPER_INTERVAL_NAME = 'McpSessionModule:reaper';
+
+/** Default endpoint path of the built-in controller. */
+export const DEFAULT_MCP_PATH = '/mcp';

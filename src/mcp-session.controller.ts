@@ -1,0 +1,22 @@
+import { All, Controller, Req, Res, type Type } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SessionManager } from './session-manager.service.js';
+
+/**
+ * Creates the controller of one module registration. Each registration gets its own class, so
+ * that the endpoint path resolved from its options is set on that class alone.
+ */
+export function createMcpSessionController(): Type<unknown> {
+  /** Serves the MCP endpoint: POST, GET and DELETE, and 405 with `Allow` for any other method. */
+  @Controller()
+  class McpSessionController {
+    constructor(private readonly sessions: SessionManager) {}
+
+    /** The SDK transport writes the response itself, so the raw response is handed over. */
+    @All()
+    async handle(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+      await this.sessions.handleRequest(req, res);
+    }
+  }
+  return McpSessionController;
+}

@@ -1,0 +1,59 @@
+import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
+import { createMcpSessionController } from './mcp-session.controller.js';
+import type { McpSessionModuleOptions } from './mcp-session-options.interface.js';
+import {
+  resolveMcpSessionOptions,
+  type ResolvedMcpSessionOptions,
+} from './mcp-session-options.resolver.js';
+
+/** Registration settings that shape the module itself, so they cannot come from an async factory. */
+export interface McpSessionModuleExtras {
+  /**
+   * Serve the endpoint with the built-in controller. Turn it off to mount
+   * `SessionManager.handleRequest` in a controller of your own.
+   * @default true
+   */
+  controller: boolean;
+  /**
+   * Make `SessionManager` injectable everywhere without importing the module.
+   * @default false
+   */
+  isGlobal: boolean;
+}
+
+const ROUTE_BINDING = Symbol('McpSessionModule:RouteBinding');
+
+export const {
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN,
+  OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<McpSessionModuleOptions>({ moduleName: 'McpSession' })
+  .setClassMethodName('forRoot')
+  .setExtras<McpSessionModuleExtras>({ controller: true, isGlobal: false }, (definition, extras) => {
+    const providers: Provider[] = [
+      ...(definition.providers ?? []),
+      {
+        provide: MCP_SESSION_OPTIONS,
+        inject: [MODULE_OPTIONS_TOKEN],
+        useFactory: (options: McpSessionModuleOptions) => resolveMcpSessionOptions(options),
+      },
+    ];
+    const controllers = [];
+    if (extras.controller) {
+      const controller = createMcpSessionController();
+      controllers.push(controller);
+      // Runs while providers are instantiated, before Nest maps routes, so the path can come
+      // from asynchronously resolved options.
+      providers.push({
+        provide: ROUTE_BINDING,
+        inject: [MCP_SESSION_OPTIONS],
+        useFactory: (options: ResolvedMcpSessionOptions) =>
+          Reflect.defineMetadata(PATH_METADATA, options.path, controller),
+      });
+    }
+    return { ...definition, global: extras.isGlobal, providers, controllers };
+  })
+  .build();

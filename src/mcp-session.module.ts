@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { BodyReader } from './http/body-reader.js';
+import { ConfigurableModuleClass } from './mcp-session.module-definition.js';
+import { SessionManager } from './session-manager.service.js';
+import { SessionReaper } from './session-reaper.js';
+
+/**
+ * Manages MCP Streamable HTTP sessions: `McpSessionModule.forRoot(options)` or
+ * `McpSessionModule.forRootAsync({ imports, inject, useFactory })`.
+ *
+ * The application provides its server factory under `MCP_SERVER_FACTORY` and imports
+ * `ScheduleModule.forRoot()` for the idle-session reaper.
+ *
+ * @publicApi
+ */
+@Module({
+  providers: [SessionManager, SessionReaper, BodyReader],
+  exports: [SessionManager],
+})
+export class McpSessionModule extends ConfigurableModuleClass {}

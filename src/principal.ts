@@ -1,0 +1,31 @@
+import type { IncomingMessage } from 'node:http';
+
+interface AuthenticatedRequest extends IncomingMessage {
+  auth?: { clientId?: string; extra?: Record<string, unknown> };
+  user?: unknown;
+}
+
+function identityOf(user: unknown): string | undefined {
+  if (typeof user === 'string' && user !== '') return user;
+  if (typeof user !== 'object' || user === null) return undefined;
+  const record = user as Record<string, unknown>;
+  for (const key of ['id', 'sub', 'username']) {
+    const value = record[key];
+    if ((typeof value === 'string' && value !== '') || typeof value === 'number') {
+      return String(value);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The default principal resolver: the SDK's `req.auth.clientId` (set by its bearer-auth
+ * middleware), else a Passport-style `req.user` (a string, or its `id`, `sub` or `username`).
+ * Anonymous requests have no principal.
+ */
+export function resolveDefaultPrincipal(req: IncomingMessage): string | undefined {
+  const { auth, user } = req as AuthenticatedRequest;
+  if (typeof auth?.clientId === 'string' && auth.clientId !== '') return `client:${auth.clientId}`;
+  const identity = identityOf(user);
+  return identity === undefined ? undefined : `user:${identity}`;
+}

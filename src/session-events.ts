@@ -1,0 +1,36 @@
+/**
+ * Why a session ended:
+ * - `deleted`: the client sent `DELETE`;
+ * - `idle`: no activity for `sessionIdleTimeout`;
+ * - `shutdown`: the application shut down;
+ * - `closed`: the application called `SessionManager.close()` / `closeAll()`, or the server closed
+ *   its own transport;
+ * - `error`: the session failed and was removed.
+ *
+ * @publicApi
+ */
+export type SessionCloseReason = 'deleted' | 'idle' | 'shutdown' | 'closed' | 'error';
+
+/** @publicApi */
+export interface SessionCreatedEvent {
+  type: 'created';
+  sessionId: string;
+  principal: string | undefined;
+  at: Date;
+}
+
+/** @publicApi */
+export interface SessionClosedEvent {
+  type: 'closed';
+  sessionId: string;
+  principal: string | undefined;
+  reason: SessionCloseReason;
+  at: Date;
+}
+
+/**
+ * A lifecycle event published on `SessionManager.events$`.
+ *
+ * @publicApi
+ */
+export type SessionEvent = SessionCreatedEvent | SessionClosedEvent;

@@ -1,0 +1,509 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  isInitializeRequest,
+  isJSONRPCRequest,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type InitializeRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Observable, Subject } from 'rxjs';
+import { scopeEventStore } from './event-store/session-event-store.interface.js';
+import { checkDnsRebinding } from './http/dns-rebinding.js';
+import {
+  JsonRpcErrorCode,
+  SESSION_NOT_FOUND,
+  writeJsonRpcError,
+  type HttpJsonRpcError,
+} from './http/json-rpc-error.js';
+import { readRequestBody } from './http/request-body.js';
+import { MCP_SERVER_FACTORY, MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
+import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
+import type { McpServerContext, McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
+import type { SessionCloseReason, SessionEvent } from './session-events.js';
+import { McpSession, type SessionInfo } from './session.js';
+
+type ManagerState = 'created' | 'running' | 'draining' | 'stopped';
+
+/** Session ids are visible ASCII only (0x21–0x7E), as the transport specification requires. */
+const SESSION_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
+
+const SESSION_ID_REQUIRED: HttpJsonRpcError = {
+  status: 400,
+  code: JsonRpcErrorCode.ServerError,
+  message: 'Bad Request: Mcp-Session-Id header is required',
+};
+
+const SHUTTING_DOWN: HttpJsonRpcError = {
+  status: 503,
+  code: JsonRpcErrorCode.ServerError,
+  message: 'Service Unavailable: the server is shutting down',
+  headers: { Connection: 'close' },
+};
+
+function methodNotAllowed(allow: string): HttpJsonRpcError {
+  return {
+    status: 405,
+    code: JsonRpcErrorCode.ServerError,
+    message: 'Method not allowed.',
+    headers: { Allow: allow },
+  };
+}
+
+function hasRequests(body: unknown): boolean {
+  return Array.isArray(body) ? body.some((m) => isJSONRPCRequest(m)) : isJSONRPCRequest(body);
+}
+
+function findInitialize(body: unknown): InitializeRequest | undefined {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  return messages.find((m): m is InitializeRequest => isInitializeRequest(m));
+}
+
+/**
+ * Manages the MCP Streamable HTTP sessions of one endpoint: creates them on `initialize`, routes
+ * requests to them by `Mcp-Session-Id`, binds them to their principal, expires idle ones, and
+ * drains them at shutdown. A manager runs once: it cannot be started again after shutdown.
+ *
+ * @publicApi
+ */
+@Injectable()
+export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(SessionManager.name);
+  private readonly sessions = new Map<string, McpSession>();
+  private readonly statelessServers = new Set<McpServerInstance>();
+  private readonly lifecycle = new Subject<SessionEvent>();
+  private state: ManagerState = 'created';
+  private serverFactory!: McpServerFactory;
+  private pendingSessions = 0;
+  private activeRequests = 0;
+  private drainWaiters: Array<() => void> = [];
+
+  /** Lifecycle events: a session created, a session closed with its reason. Completes at shutdown. */
+  readonly events$: Observable<SessionEvent> = this.lifecycle.asObservable();
+
+  constructor(
+    @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  /** Finds the application's server factory and starts admitting requests. */
+  onModuleInit(): void {
+    if (this.state !== 'created') {
+      throw new Error(
+        `SessionManager has already been ${this.state === 'stopped' ? 'shut down' : 'started'}; a manager runs once. Create a new application to serve again.`,
+      );
+    }
+    this.serverFactory = this.findServerFactory();
+    this.state = 'running';
+  }
+
+  /** Stops admitting work, ends streams, waits for in-flight requests, then closes every session. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'draining';
+    for (const session of this.sessions.values()) session.transport.closeStandaloneSSEStream();
+    const drained = await this.waitForDrain(this.options.shutdownGracePeriodMs);
+    if (!drained) {
+      this.logger.warn(
+        `Shutdown grace period elapsed with ${this.activeRequests} request(s) in flight; closing them.`,
+      );
+    }
+    await Promise.all([...this.sessions.values()].map((s) => this.terminate(s, 'shutdown')));
+    await Promise.all([...this.statelessServers].map((server) => this.closeServer(server)));
+    this.state = 'stopped';
+  }
+
+  /** Releases what outlives the sessions: the event stream and a store the module created. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.beforeApplicationShutdown();
+    this.state = 'stopped';
+    this.lifecycle.complete();
+    if (this.options.ownsEventStore) await this.options.eventStore?.close?.();
+  }
+
+  /**
+   * Serves one request to the MCP endpoint (POST, GET or DELETE; anything else gets 405). Mount it
+   * in your own controller, with `@Req()` and `@Res()`, when the built-in controller is turned off.
+   */
+  async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.route(req, res);
+    } catch (error) {
+      this.logger.error(`Unhandled error serving ${req.method} ${req.url}`, (error as Error).stack);
+      writeJsonRpcError(res, {
+        status: 500,
+        code: JsonRpcErrorCode.InternalError,
+        message: 'Internal error',
+      });
+    }
+  }
+
+  /** The live sessions. */
+  list(): SessionInfo[] {
+    return [...this.sessions.values()].map((session) => session.info());
+  }
+
+  /** One live session, or `undefined`. */
+  get(sessionId: string): SessionInfo | undefined {
+    return this.sessions.get(sessionId)?.info();
+  }
+
+  /** Number of live sessions. */
+  count(): number {
+    return this.sessions.size;
+  }
+
+  /** Closes a session as if it had been deleted by the application; false if it did not exist. */
+  async close(sessionId: string): Promise<boolean> {
+    const session = this.sessions.get(sessionId);
+    if (!session) return false;
+    await this.terminate(session, 'closed');
+    return true;
+  }
+
+  /** Closes every live session; returns how many were closed. */
+  async closeAll(): Promise<number> {
+    const sessions = [...this.sessions.values()];
+    await Promise.all(sessions.map((session) => this.terminate(session, 'closed')));
+    return sessions.length;
+  }
+
+  /** Closes every session idle for longer than `sessionIdleTimeout`; returns how many. */
+  async reapIdleSessions(now = Date.now()): Promise<number> {
+    const expired = [...this.sessions.values()].filter((s) =>
+      s.isExpired(now, this.options.sessionIdleTimeoutMs),
+    );
+    await Promise.all(expired.map((session) => this.terminate(session, 'idle')));
+    return expired.length;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.state === 'created' || this.state === 'stopped') {
+      return writeJsonRpcError(res, SHUTTING_DOWN);
+    }
+    const rejected = checkDnsRebinding(req, this.options.security);
+    if (rejected) return writeJsonRpcError(res, rejected);
+    if (this.options.stateless) {
+      if (req.method !== 'POST') return writeJsonRpcError(res, methodNotAllowed('POST'));
+      return this.serveStateless(req, res);
+    }
+    if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
+      return writeJsonRpcError(res, methodNotAllowed('GET, POST, DELETE'));
+    }
+    const header = req.headers['mcp-session-id'];
+    if (header === undefined || header === '') return this.serveWithoutSession(req, res);
+    if (typeof header !== 'string' || !SESSION_ID_PATTERN.test(header)) {
+      return writeJsonRpcError(res, {
+        status: 400,
+        code: JsonRpcErrorCode.ServerError,
+        message: 'Bad Request: Mcp-Session-Id header is malformed',
+      });
+    }
+    return this.serveSession(header, req, res);
+  }
+
+  private async serveSession(sessionId: string, req: IncomingMessage, res: ServerResponse) {
+    if (this.state === 'draining' && req.method === 'GET') {
+      return writeJsonRpcError(res, SHUTTING_DOWN);
+    }
+    const session = this.lookup(sessionId, req);
+    if (!session) return writeJsonRpcError(res, SESSION_NOT_FOUND);
+    let body: unknown;
+    if (req.method === 'POST') {
+      const parsed = await this.readJsonRpcBody(req);
+      if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
+      if (this.state === 'draining' && hasRequests(parsed.body)) {
+        return writeJsonRpcError(res, SHUTTING_DOWN);
+      }
+      body = parsed.body;
+    }
+    this.track(res, session, req.method === 'GET');
+    await session.transport.handleRequest(req, res, body);
+  }
+
+  private async serveWithoutSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.state === 'draining') return writeJsonRpcError(res, SHUTTING_DOWN);
+    if (req.method !== 'POST') return writeJsonRpcError(res, this.missingSessionError(req));
+    const parsed = await this.readJsonRpcBody(req);
+    if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
+    const initialize = findInitialize(parsed.body);
+    if (!initialize) return writeJsonRpcError(res, this.missingSessionError(req));
+    return this.openSession(req, res, parsed.body, initialize);
+  }
+
+  /**
+   * A request without a session: 400. A client speaking a protocol revision we do not support
+   * (such as the sessionless 2026-07-28) is told which versions we do, so it falls back to
+   * `initialize`.
+   */
+  private missingSessionError(req: IncomingMessage): HttpJsonRpcError {
+    const requested = req.headers['mcp-protocol-version'];
+    if (typeof requested === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(requested)) {
+      return {
+        status: 400,
+        code: JsonRpcErrorCode.UnsupportedProtocolVersion,
+        message: `Unsupported protocol version: ${requested}`,
+        data: { supported: [...SUPPORTED_PROTOCOL_VERSIONS], requested },
+      };
+    }
+    return SESSION_ID_REQUIRED;
+  }
+
+  private async openSession(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    initialize: InitializeRequest,
+  ): Promise<void> {
+    if (this.sessions.size + this.pendingSessions >= this.options.maxSessions) {
+      return writeJsonRpcError(res, {
+        status: 503,
+        code: JsonRpcErrorCode.ServerError,
+        message: `Service Unavailable: the server holds its maximum of ${this.options.maxSessions} sessions`,
+        headers: { 'Retry-After': String(Math.ceil(this.options.reapIntervalMs / 1000)) },
+      });
+    }
+    const principal = this.options.principalResolver(req);
+    const sessionId = this.options.sessionIdGenerator();
+    if (typeof sessionId !== 'string' || !SESSION_ID_PATTERN.test(sessionId)) {
+      throw new Error('sessionIdGenerator returned an id that is not 1–256 visible ASCII characters');
+    }
+    this.pendingSessions++;
+    let registered = false;
+    let server: McpServerInstance | undefined;
+    try {
+      server = await this.createServer({ sessionId, principal });
+      const { eventStore } = this.options;
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => sessionId,
+        enableJsonResponse: this.options.jsonResponse,
+        eventStore: eventStore && scopeEventStore(eventStore, sessionId),
+        retryInterval: this.options.retryInterval,
+        keepAliveMs: this.options.keepAliveInterval,
+        onsessioninitialized: () => {
+          registered = true;
+          this.pendingSessions--;
+          this.register(session, initialize);
+        },
+        onsessionclosed: () => this.terminate(session, 'deleted'),
+      });
+      const session = new McpSession(sessionId, principal, server, transport, Date.now());
+      transport.onclose = () => void this.terminate(session, 'closed');
+      await server.connect(transport);
+      this.track(res, session, false);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      if (!registered) {
+        this.pendingSessions--;
+        if (server) await this.closeServer(server);
+        await this.purgeEvents(sessionId);
+      }
+    }
+  }
+
+  private register(session: McpSession, initialize: InitializeRequest): void {
+    const requested = initialize.params.protocolVersion;
+    session.protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+      ? requested
+      : LATEST_PROTOCOL_VERSION;
+    session.clientInfo = initialize.params.clientInfo;
+    this.sessions.set(session.id, session);
+    this.lifecycle.next({
+      type: 'created',
+      sessionId: session.id,
+      principal: session.principal,
+      at: new Date(),
+    });
+  }
+
+  private async serveStateless(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.state === 'draining') return writeJsonRpcError(res, SHUTTING_DOWN);
+    const parsed = await this.readJsonRpcBody(req);
+    if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
+    if (!findInitialize(parsed.body)) {
+      const versionError = this.missingSessionError(req);
+      if (versionError !== SESSION_ID_REQUIRED) return writeJsonRpcError(res, versionError);
+    }
+    const server = await this.createServer({ sessionId: undefined, principal: this.options.principalResolver(req) });
+    this.statelessServers.add(server);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: this.options.jsonResponse,
+      keepAliveMs: this.options.keepAliveInterval,
+    });
+    res.once('close', () => void this.closeServer(server));
+    this.track(res, undefined, false);
+    await server.connect(transport);
+    await transport.handleRequest(req, res, parsed.body);
+  }
+
+  /**
+   * The live session for an id, if the request's principal owns it and it has not expired. An
+   * expired session found here is closed at once, before the reaper's next sweep.
+   */
+  private lookup(sessionId: string, req: IncomingMessage): McpSession | undefined {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.principal !== this.options.principalResolver(req)) return undefined;
+    if (session.isExpired(Date.now(), this.options.sessionIdleTimeoutMs)) {
+      void this.terminate(session, 'idle');
+      return undefined;
+    }
+    return session;
+  }
+
+  /**
+   * Checks `Accept` and `Content-Type` as the SDK transport does, then reads and parses the body
+   * within `maxRequestBodySize`.
+   */
+  private async readJsonRpcBody(
+    req: IncomingMessage,
+  ): Promise<{ body: unknown } | { error: HttpJsonRpcError }> {
+    const accept = req.headers.accept ?? '';
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+      return {
+        error: {
+          status: 406,
+          code: JsonRpcErrorCode.ServerError,
+          message: 'Not Acceptable: Client must accept both application/json and text/event-stream',
+        },
+      };
+    }
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      return {
+        error: {
+          status: 415,
+          code: JsonRpcErrorCode.ServerError,
+          message: 'Unsupported Media Type: Content-Type must be application/json',
+        },
+      };
+    }
+    const read = await readRequestBody(req, this.options.maxRequestBodySize);
+    if (read.kind === 'error') return { error: read.error };
+    if (read.kind === 'parsed') return { body: read.value };
+    try {
+      return { body: JSON.parse(read.text) as unknown };
+    } catch {
+      return {
+        error: {
+          status: 400,
+          code: JsonRpcErrorCode.ParseError,
+          message: 'Parse error: Invalid JSON',
+        },
+      };
+    }
+  }
+
+  /** Counts a request as in flight until its response closes, for idleness and shutdown. */
+  private track(res: ServerResponse, session: McpSession | undefined, isStream: boolean): void {
+    this.activeRequests++;
+    session?.begin(isStream, Date.now());
+    res.once('close', () => {
+      this.activeRequests--;
+      session?.end(isStream, Date.now());
+      if (this.activeRequests === 0) {
+        for (const wake of this.drainWaiters.splice(0)) wake();
+      }
+    });
+  }
+
+  private waitForDrain(timeoutMs: number): Promise<boolean> {
+    if (this.activeRequests === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.drainWaiters = this.drainWaiters.filter((wake) => wake !== onDrained);
+        resolve(false);
+      }, timeoutMs);
+      const onDrained = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.drainWaiters.push(onDrained);
+    });
+  }
+
+  /** Removes a session once: publishes its end, closes its server and streams, purges its events. */
+  private async terminate(session: McpSession, reason: SessionCloseReason): Promise<void> {
+    if (this.sessions.get(session.id) !== session) return;
+    this.sessions.delete(session.id);
+    this.lifecycle.next({
+      type: 'closed',
+      sessionId: session.id,
+      principal: session.principal,
+      reason,
+      at: new Date(),
+    });
+    await this.closeServer(session.server);
+    await this.purgeEvents(session.id);
+  }
+
+  private async closeServer(server: McpServerInstance): Promise<void> {
+    this.statelessServers.delete(server);
+    try {
+      await server.close();
+    } catch (error) {
+      this.logger.warn(`Closing an MCP server failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async purgeEvents(sessionId: string): Promise<void> {
+    try {
+      await this.options.eventStore?.purgeSession(sessionId);
+    } catch (error) {
+      this.logger.warn(`Purging the events of session ${sessionId} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async createServer(context: McpServerContext): Promise<McpServerInstance> {
+    const server: unknown = await this.serverFactory(context);
+    if (server instanceof McpServer) {
+      if (server.isConnected()) throw new Error(ALREADY_CONNECTED);
+      return server;
+    }
+    if (server instanceof Server) {
+      if (server.transport !== undefined) throw new Error(ALREADY_CONNECTED);
+      return server;
+    }
+    throw new Error(
+      `The MCP server factory returned ${describe(server)}, not an McpServer or Server. Return a new server from the factory provided under MCP_SERVER_FACTORY.`,
+    );
+  }
+
+  private findServerFactory(): McpServerFactory {
+    let factory: unknown;
+    try {
+      factory = this.moduleRef.get(MCP_SERVER_FACTORY, { strict: false });
+    } catch {
+      throw new Error(
+        'McpSessionModule found no MCP server factory. Provide one in a module of your application: ' +
+          '{ provide: MCP_SERVER_FACTORY, useFactory: (...services) => () => new McpServer(...), inject: [...] }.',
+      );
+    }
+    if (typeof factory !== 'function') {
+      throw new Error(
+        `The provider for MCP_SERVER_FACTORY must be a function that returns a new McpServer or Server per session, got ${describe(factory)}. Use useFactory: () => () => createServer().`,
+      );
+    }
+    return factory as McpServerFactory;
+  }
+}
+
+const ALREADY_CONNECTED =
+  'The MCP server factory returned a server that is already connected to a transport. An SDK server serves one transport: build a new server on every call of the factory.';
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
+  return typeof value;
+}

@@ -1,0 +1,64 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { MCP_SESSION_OPTIONS, REAPER_INTERVAL_NAME } from './mcp-session.constants.js';
+import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
+import { SessionManager } from './session-manager.service.js';
+
+/**
+ * The periodic job that closes idle sessions, registered as an interval in `@nestjs/schedule`'s
+ * `SchedulerRegistry` (the application imports `ScheduleModule.forRoot()`). A sweep never overlaps
+ * the previous one and logs its own errors.
+ */
+@Injectable()
+export class SessionReaper implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SessionReaper.name);
+  private readonly intervalName: string;
+  private sweeping = false;
+
+  constructor(
+    @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
+    private readonly sessions: SessionManager,
+    @Optional() private readonly scheduler?: SchedulerRegistry,
+  ) {
+    this.intervalName = `${REAPER_INTERVAL_NAME}:${options.path}`;
+  }
+
+  onModuleInit(): void {
+    if (this.options.sessionIdleTimeoutMs === null) return;
+    if (!this.scheduler) {
+      throw new Error(
+        'McpSessionModule reaps idle sessions with @nestjs/schedule, which is not set up. ' +
+          'Add ScheduleModule.forRoot() to the imports of your AppModule, or set sessionIdleTimeout: null.',
+      );
+    }
+    const timer = setInterval(() => void this.sweep(), this.options.reapIntervalMs);
+    this.scheduler.addInterval(this.intervalName, timer);
+  }
+
+  beforeApplicationShutdown(): void {
+    if (this.scheduler?.doesExist('interval', this.intervalName)) {
+      this.scheduler.deleteInterval(this.intervalName);
+    }
+  }
+
+  /** One sweep; skipped while the previous one is still running. */
+  async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const closed = await this.sessions.reapIdleSessions();
+      if (closed > 0) this.logger.debug(`Closed ${closed} idle session(s)`);
+    } catch (error) {
+      this.logger.error('Reaping idle sessions failed', (error as Error).stack);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServerInstance } from './mcp-server-factory.js';
+
+/**
+ * A read-only view of a live session, as the introspection API returns it.
+ *
+ * @publicApi
+ */
+export interface SessionInfo {
+  id: string;
+  createdAt: Date;
+  /** When the last request ended (or began, while one is in flight). */
+  lastActivityAt: Date;
+  /** Requests being answered now, open streams excluded. */
+  inFlightRequests: number;
+  /** Open standalone `GET` streams. */
+  openStreams: number;
+  principal: string | undefined;
+  /** The protocol version negotiated at `initialize`. */
+  protocolVersion: string | undefined;
+  clientInfo: Implementation | undefined;
+}
+
+/** A live session: its record, its server and transport, and what keeps it busy. */
+export class McpSession {
+  readonly createdAt: number;
+  lastActivityAt: number;
+  inFlightRequests = 0;
+  openStreams = 0;
+  protocolVersion: string | undefined;
+  clientInfo: Implementation | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly principal: string | undefined,
+    readonly server: McpServerInstance,
+    readonly transport: StreamableHTTPServerTransport,
+    now: number,
+  ) {
+    this.createdAt = now;
+    this.lastActivityAt = now;
+  }
+
+  /** Counts a request (or stream) as started. */
+  begin(isStream: boolean, now: number): void {
+    if (isStream) this.openStreams++;
+    else this.inFlightRequests++;
+    this.lastActivityAt = now;
+  }
+
+  /** Counts a request (or stream) as finished: idleness is measured from here. */
+  end(isStream: boolean, now: number): void {
+    if (isStream) this.openStreams--;
+    else this.inFlightRequests--;
+    this.lastActivityAt = now;
+  }
+
+  /** True when nothing is in flight and the session has been quiet for at least `idleMs`. */
+  isExpired(now: number, idleMs: number | null): boolean {
+    if (idleMs === null || this.inFlightRequests > 0 || this.openStreams > 0) return false;
+    return now - this.lastActivityAt >= idleMs;
+  }
+
+  info(): SessionInfo {
+    return {
+      id: this.id,
+      createdAt: new Date(this.createdAt),
+      lastActivityAt: new Date(this.lastActivityAt),
+      inFlightRequests: this.inFlightRequests,
+      openStreams: this.openStreams,
+      principal: this.principal,
+      protocolVersion: this.protocolVersion,
+      clientInfo: this.clientInfo,
+    };
+  }
+}
