@@ -1,9 +1,16 @@
 export { McpSessionModule } from './mcp-session.module.js';
 export type { McpSessionModuleExtras } from './mcp-session.module-definition.js';
-export type { McpSecurityOptions, McpSessionModuleOptions } from './mcp-session-options.interface.js';
+export type {
+  McpSecurityOptions,
+  McpSessionModuleOptions,
+} from './mcp-session-options.interface.js';
 export { McpSessionOptionsError } from './mcp-session-options.resolver.js';
 export { MCP_SERVER_FACTORY } from './mcp-session.constants.js';
-export type { McpServerContext, McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
+export type {
+  McpServerContext,
+  McpServerFactory,
+  McpServerInstance,
+} from './mcp-server-factory.js';
 export { SessionManager } from './session-manager.service.js';
 export type { SessionInfo } from './session.js';
 export type {

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DEFAULT_MCP_PATH } from './mcp-session.constants.js';
-import type { McpSecurityOptions, McpSessionModuleOptions } from './mcp-session-options.interface.js';
+import type {
+  McpSecurityOptions,
+  McpSessionModuleOptions,
+} from './mcp-session-options.interface.js';
 import { InMemoryEventStore } from './event-store/in-memory-event-store.js';
 import type { SessionEventStore } from './event-store/session-event-store.interface.js';
 import { resolveDefaultPrincipal } from './principal.js';
@@ -110,7 +113,11 @@ export function resolveMcpSessionOptions(
   options: McpSessionModuleOptions = {},
 ): ResolvedMcpSessionOptions {
   const stateless = options.stateless ?? false;
-  if (stateless && options.sessionIdleTimeout !== undefined && options.sessionIdleTimeout !== null) {
+  if (
+    stateless &&
+    options.sessionIdleTimeout !== undefined &&
+    options.sessionIdleTimeout !== null
+  ) {
     throw new McpSessionOptionsError(
       'sessionIdleTimeout',
       'has no meaning with stateless: true (there are no sessions to expire)',
@@ -147,7 +154,11 @@ export function resolveMcpSessionOptions(
   }
   for (const fn of ['sessionIdGenerator', 'principalResolver'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') {
-      throw new McpSessionOptionsError(fn, 'must be a function', 'Pass a function or leave it out.');
+      throw new McpSessionOptionsError(
+        fn,
+        'must be a function',
+        'Pass a function or leave it out.',
+      );
     }
   }
   const security = options.security ?? {};

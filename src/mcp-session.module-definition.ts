@@ -25,35 +25,34 @@ export interface McpSessionModuleExtras {
 
 const ROUTE_BINDING = Symbol('McpSessionModule:RouteBinding');
 
-export const {
-  ConfigurableModuleClass,
-  MODULE_OPTIONS_TOKEN,
-  OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<McpSessionModuleOptions>({ moduleName: 'McpSession' })
-  .setClassMethodName('forRoot')
-  .setExtras<McpSessionModuleExtras>({ controller: true, isGlobal: false }, (definition, extras) => {
-    const providers: Provider[] = [
-      ...(definition.providers ?? []),
-      {
-        provide: MCP_SESSION_OPTIONS,
-        inject: [MODULE_OPTIONS_TOKEN],
-        useFactory: (options: McpSessionModuleOptions) => resolveMcpSessionOptions(options),
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
+  new ConfigurableModuleBuilder<McpSessionModuleOptions>({ moduleName: 'McpSession' })
+    .setClassMethodName('forRoot')
+    .setExtras<McpSessionModuleExtras>(
+      { controller: true, isGlobal: false },
+      (definition, extras) => {
+        const providers: Provider[] = [
+          ...(definition.providers ?? []),
+          {
+            provide: MCP_SESSION_OPTIONS,
+            inject: [MODULE_OPTIONS_TOKEN],
+            useFactory: (options: McpSessionModuleOptions) => resolveMcpSessionOptions(options),
+          },
+        ];
+        const controllers = [];
+        if (extras.controller) {
+          const controller = createMcpSessionController();
+          controllers.push(controller);
+          // Runs while providers are instantiated, before Nest maps routes, so the path can come
+          // from asynchronously resolved options.
+          providers.push({
+            provide: ROUTE_BINDING,
+            inject: [MCP_SESSION_OPTIONS],
+            useFactory: (options: ResolvedMcpSessionOptions) =>
+              Reflect.defineMetadata(PATH_METADATA, options.path, controller),
+          });
+        }
+        return { ...definition, global: extras.isGlobal, providers, controllers };
       },
-    ];
-    const controllers = [];
-    if (extras.controller) {
-      const controller = createMcpSessionController();
-      controllers.push(controller);
-      // Runs while providers are instantiated, before Nest maps routes, so the path can come
-      // from asynchronously resolved options.
-      providers.push({
-        provide: ROUTE_BINDING,
-        inject: [MCP_SESSION_OPTIONS],
-        useFactory: (options: ResolvedMcpSessionOptions) =>
-          Reflect.defineMetadata(PATH_METADATA, options.path, controller),
-      });
-    }
-    return { ...definition, global: extras.isGlobal, providers, controllers };
-  })
-  .build();
+    )
+    .build();

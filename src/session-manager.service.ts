@@ -30,7 +30,11 @@ import {
 import { readRequestBody } from './http/request-body.js';
 import { MCP_SERVER_FACTORY, MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
-import type { McpServerContext, McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
+import type {
+  McpServerContext,
+  McpServerFactory,
+  McpServerInstance,
+} from './mcp-server-factory.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
 import { McpSession, type SessionInfo } from './session.js';
 
@@ -78,7 +82,9 @@ function findInitialize(body: unknown): InitializeRequest | undefined {
  * @publicApi
  */
 @Injectable()
-export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+export class SessionManager
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(SessionManager.name);
   private readonly sessions = new Map<string, McpSession>();
   private readonly statelessServers = new Set<McpServerInstance>();
@@ -86,7 +92,7 @@ export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, 
   private state: ManagerState = 'created';
   private serverFactory!: McpServerFactory;
   private pendingSessions = 0;
-  private activeRequests = 0;
+  private readonly openResponses = new Set<ServerResponse>();
   private drainWaiters: Array<() => void> = [];
 
   /** Lifecycle events: a session created, a session closed with its reason. Completes at shutdown. */
@@ -116,11 +122,12 @@ export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, 
     const drained = await this.waitForDrain(this.options.shutdownGracePeriodMs);
     if (!drained) {
       this.logger.warn(
-        `Shutdown grace period elapsed with ${this.activeRequests} request(s) in flight; closing them.`,
+        `Shutdown grace period elapsed with ${this.openResponses.size} request(s) in flight; closing them.`,
       );
     }
     await Promise.all([...this.sessions.values()].map((s) => this.terminate(s, 'shutdown')));
     await Promise.all([...this.statelessServers].map((server) => this.closeServer(server)));
+    for (const res of this.openResponses) endResponse(res, SHUTTING_DOWN);
     this.state = 'stopped';
   }
 
@@ -228,7 +235,8 @@ export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, 
       }
       body = parsed.body;
     }
-    this.track(res, session, req.method === 'GET');
+    // A DELETE ends the session itself, so it is not one of the requests that keep it open.
+    this.track(res, req.method === 'DELETE' ? undefined : session, req.method === 'GET');
     await session.transport.handleRequest(req, res, body);
   }
 
@@ -277,7 +285,9 @@ export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, 
     const principal = this.options.principalResolver(req);
     const sessionId = this.options.sessionIdGenerator();
     if (typeof sessionId !== 'string' || !SESSION_ID_PATTERN.test(sessionId)) {
-      throw new Error('sessionIdGenerator returned an id that is not 1–256 visible ASCII characters');
+      throw new Error(
+        'sessionIdGenerator returned an id that is not 1–256 visible ASCII characters',
+      );
     }
     this.pendingSessions++;
     let registered = false;
@@ -335,7 +345,10 @@ export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, 
       const versionError = this.missingSessionError(req);
       if (versionError !== SESSION_ID_REQUIRED) return writeJsonRpcError(res, versionError);
     }
-    const server = await this.createServer({ sessionId: undefined, principal: this.options.principalResolver(req) });
+    const server = await this.createServer({
+      sessionId: undefined,
+      principal: this.options.principalResolver(req),
+    });
     this.statelessServers.add(server);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
@@ -407,19 +420,19 @@ export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, 
 
   /** Counts a request as in flight until its response closes, for idleness and shutdown. */
   private track(res: ServerResponse, session: McpSession | undefined, isStream: boolean): void {
-    this.activeRequests++;
-    session?.begin(isStream, Date.now());
+    this.openResponses.add(res);
+    session?.begin(res, isStream, Date.now());
     res.once('close', () => {
-      this.activeRequests--;
-      session?.end(isStream, Date.now());
-      if (this.activeRequests === 0) {
+      this.openResponses.delete(res);
+      session?.end(res, isStream, Date.now());
+      if (this.openResponses.size === 0) {
         for (const wake of this.drainWaiters.splice(0)) wake();
       }
     });
   }
 
   private waitForDrain(timeoutMs: number): Promise<boolean> {
-    if (this.activeRequests === 0) return Promise.resolve(true);
+    if (this.openResponses.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.drainWaiters = this.drainWaiters.filter((wake) => wake !== onDrained);
@@ -445,6 +458,9 @@ export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, 
       at: new Date(),
     });
     await this.closeServer(session.server);
+    // The SDK transport leaves a pending JSON response open when it closes; answer it here.
+    const error = reason === 'shutdown' ? SHUTTING_DOWN : SESSION_NOT_FOUND;
+    for (const res of session.openResponses) endResponse(res, error);
     await this.purgeEvents(session.id);
   }
 
@@ -461,7 +477,9 @@ export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, 
     try {
       await this.options.eventStore?.purgeSession(sessionId);
     } catch (error) {
-      this.logger.warn(`Purging the events of session ${sessionId} failed: ${(error as Error).message}`);
+      this.logger.warn(
+        `Purging the events of session ${sessionId} failed: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -501,6 +519,13 @@ export class SessionManager implements OnModuleInit, BeforeApplicationShutdown, 
 
 const ALREADY_CONNECTED =
   'The MCP server factory returned a server that is already connected to a transport. An SDK server serves one transport: build a new server on every call of the factory.';
+
+/** Ends a response that is still open: with an error if nothing was sent yet, else as it is. */
+function endResponse(res: ServerResponse, error: HttpJsonRpcError): void {
+  if (res.writableEnded) return;
+  if (res.headersSent) res.end();
+  else writeJsonRpcError(res, error);
+}
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

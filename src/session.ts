@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerInstance } from './mcp-server-factory.js';
@@ -28,6 +29,8 @@ export class McpSession {
   lastActivityAt: number;
   inFlightRequests = 0;
   openStreams = 0;
+  /** Responses still open, so that closing the session can end those the transport leaves open. */
+  readonly openResponses = new Set<ServerResponse>();
   protocolVersion: string | undefined;
   clientInfo: Implementation | undefined;
 
@@ -43,14 +46,16 @@ export class McpSession {
   }
 
   /** Counts a request (or stream) as started. */
-  begin(isStream: boolean, now: number): void {
+  begin(res: ServerResponse, isStream: boolean, now: number): void {
+    this.openResponses.add(res);
     if (isStream) this.openStreams++;
     else this.inFlightRequests++;
     this.lastActivityAt = now;
   }
 
   /** Counts a request (or stream) as finished: idleness is measured from here. */
-  end(isStream: boolean, now: number): void {
+  end(res: ServerResponse, isStream: boolean, now: number): void {
+    this.openResponses.delete(res);
     if (isStream) this.openStreams--;
     else this.inFlightRequests--;
     this.lastActivityAt = now;

@@ -93,7 +93,11 @@ export class InMemoryEventStore implements SessionEventStore {
     return this.logsBySession.size;
   }
 
-  async storeEvent(sessionId: string, streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+  async storeEvent(
+    sessionId: string,
+    streamId: StreamId,
+    message: JSONRPCMessage,
+  ): Promise<EventId> {
     const log = this.logFor(sessionId, streamId);
     const event: StoredEvent = {
       seq: log.nextSeq++,

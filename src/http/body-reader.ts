@@ -3,6 +3,7 @@ import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MCP_SESSION_OPTIONS } from '../mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from '../mcp-session-options.resolver.js';
+import { writeJsonRpcError } from './json-rpc-error.js';
 import { readRequestBody } from './request-body.js';
 
 interface ApplicationConfigHolder {
@@ -43,14 +44,20 @@ export class BodyReader {
       );
       return;
     }
-    adapter.use((req: IncomingMessage, _res: ServerResponse, next: () => void) => {
+    adapter.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
       if (req.method !== 'POST' || !this.isEndpoint(req)) return next();
-      void readRequestBody(req, this.options.maxRequestBodySize).then(() => next());
+      void readRequestBody(req, this.options.maxRequestBodySize).then((read) => {
+        // A refused body is left unread, so no later parser may touch the request.
+        if (read.kind === 'error') writeJsonRpcError(res, read.error);
+        else next();
+      });
     });
   }
 
   private isEndpoint(req: IncomingMessage): boolean {
-    this.endpointPath ??= normalize(`${this.globalPrefix()}/${this.options.path}`.replace(/\/+/g, '/'));
+    this.endpointPath ??= normalize(
+      `${this.globalPrefix()}/${this.options.path}`.replace(/\/+/g, '/'),
+    );
     const path = (req.url ?? '').split('?')[0];
     return normalize(path) === this.endpointPath;
   }

@@ -19,11 +19,15 @@ interface RawBodyError {
   type?: string;
 }
 
+/** The rest of a refused body is never read, so the connection cannot be reused. */
+const UNREAD_BODY_HEADERS = { Connection: 'close' };
+
 function payloadTooLarge(limit: number): HttpJsonRpcError {
   return {
     status: 413,
     code: JsonRpcErrorCode.ServerError,
     message: `Payload Too Large: Request body must not exceed ${limit} bytes`,
+    headers: UNREAD_BODY_HEADERS,
   };
 }
 
@@ -44,6 +48,7 @@ async function readFromStream(req: IncomingMessage, limit: number): Promise<Body
         status: 400,
         code: JsonRpcErrorCode.ParseError,
         message: `Parse error: could not read the request body (${type ?? 'stream error'})`,
+        headers: UNREAD_BODY_HEADERS,
       },
     };
   }

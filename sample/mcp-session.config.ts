@@ -1,0 +1,54 @@
+import type { ConfigService } from '@nestjs/config';
+import type { McpSessionModuleOptions } from '../src/index.js';
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+function bool(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new Error(`${name} must be "true" or "false", got "${value}"`);
+}
+
+function num(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new Error(`${name} must be a number, got "${value}"`);
+  return parsed;
+}
+
+function eventStore(value: string | undefined): McpSessionModuleOptions['eventStore'] {
+  if (value === undefined || value === '' || value === 'memory') return 'memory';
+  if (value === 'none') return 'none';
+  throw new Error(`MCP_EVENT_STORE must be "memory" or "none", got "${value}"`);
+}
+
+/**
+ * Reads the sample's `McpSessionModule` options from the environment through `ConfigService`.
+ * Unset variables fall back to the module's defaults.
+ */
+export function mcpSessionOptionsFromConfig(config: ConfigService): McpSessionModuleOptions {
+  const env = (name: string) => config.get<string>(name);
+  const stateless = bool(env('MCP_STATELESS'), 'MCP_STATELESS') ?? false;
+  const idleTimeout = num(env('MCP_SESSION_IDLE_TIMEOUT'), 'MCP_SESSION_IDLE_TIMEOUT');
+  return {
+    stateless,
+    jsonResponse: bool(env('MCP_JSON_RESPONSE'), 'MCP_JSON_RESPONSE'),
+    sessionIdleTimeout: stateless ? undefined : idleTimeout,
+    reapInterval: num(env('MCP_REAP_INTERVAL'), 'MCP_REAP_INTERVAL'),
+    maxSessions: num(env('MCP_MAX_SESSIONS'), 'MCP_MAX_SESSIONS'),
+    retryInterval: num(env('MCP_RETRY_INTERVAL'), 'MCP_RETRY_INTERVAL'),
+    eventStore: eventStore(env('MCP_EVENT_STORE')),
+    maxRequestBodySize: num(env('MCP_MAX_BODY_BYTES'), 'MCP_MAX_BODY_BYTES'),
+    shutdownGracePeriod: num(env('MCP_SHUTDOWN_GRACE'), 'MCP_SHUTDOWN_GRACE'),
+    security: {
+      allowedHosts: list(env('MCP_ALLOWED_HOSTS')),
+      allowedOrigins: list(env('MCP_ALLOWED_ORIGINS')),
+    },
+  };
+}
