@@ -124,7 +124,11 @@ export function resolveMcpSessionOptions(
       'Remove sessionIdleTimeout, or set stateless to false.',
     );
   }
-  const idleSeconds = stateless ? null : (options.sessionIdleTimeout ?? 1800);
+  const idleSeconds = stateless
+    ? null
+    : options.sessionIdleTimeout === undefined
+      ? 1800
+      : options.sessionIdleTimeout;
   if (idleSeconds !== null) positiveNumber('sessionIdleTimeout', idleSeconds, 'seconds');
   if (options.retryInterval !== undefined) {
     positiveInteger('retryInterval', options.retryInterval);

@@ -44,7 +44,10 @@ export async function startTestApp(setup: TestAppOptions = {}): Promise<TestApp>
   })
   class TestAppModule {}
 
-  const app = await NestFactory.create(TestAppModule, { logger: ['error', 'warn'] });
+  const app = await NestFactory.create(TestAppModule, {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   setup.configure?.(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

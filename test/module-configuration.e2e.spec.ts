@@ -1,0 +1,283 @@
+import {
+  type CanActivate,
+  Controller,
+  type ExecutionContext,
+  Injectable,
+  Module,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ScheduleModule } from '@nestjs/schedule';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import {
+  MCP_SERVER_FACTORY,
+  McpSessionModule,
+  McpSessionOptionsError,
+  SessionManager,
+  type McpServerFactory,
+} from '../src/index.js';
+import { startTestApp } from './support/app.js';
+import {
+  MCP_POST_HEADERS,
+  initializeBody,
+  openRawSession,
+  rawRequest,
+  sseMessages,
+} from './support/http.js';
+
+@Injectable()
+class Greeter {
+  greet(name: string): string {
+    return `Hello, ${name}!`;
+  }
+}
+
+describe('forRootAsync from ConfigService, with the server factory injected through DI', () => {
+  it('serves the path from configuration with tools that use a Nest service', async () => {
+    const app = await startTestApp({
+      mcpModule: McpSessionModule.forRootAsync({
+        imports: [
+          ConfigModule.forRoot({
+            ignoreEnvFile: true,
+            load: [() => ({ MCP_PATH: '/custom/mcp' })],
+          }),
+        ],
+        inject: [ConfigService],
+        useFactory: (config: ConfigService) => ({ path: config.get<string>('MCP_PATH') }),
+      }),
+      providers: [
+        Greeter,
+        {
+          provide: MCP_SERVER_FACTORY,
+          inject: [Greeter],
+          useFactory:
+            (greeter: Greeter): McpServerFactory =>
+            () => {
+              const server = new McpServer({ name: 'di', version: '1.0.0' });
+              server.registerTool('greet', { inputSchema: { name: z.string() } }, ({ name }) => ({
+                content: [{ type: 'text', text: greeter.greet(name) }],
+              }));
+              return server;
+            },
+        },
+      ],
+    });
+    try {
+      const client = new Client({ name: 'c', version: '1' });
+      const transport = new StreamableHTTPClientTransport(new URL('/custom/mcp', app.url));
+      await client.connect(transport);
+      const result = await client.callTool({ name: 'greet', arguments: { name: 'Nest' } });
+      expect((result.content as Array<{ text: string }>)[0].text).toBe('Hello, Nest!');
+      await transport.terminateSession();
+      await client.close();
+      const atDefaultPath = await rawRequest(app.url, {
+        headers: MCP_POST_HEADERS,
+        body: initializeBody(),
+      });
+      expect(atDefaultPath.status).toBe(404);
+      expect(app.manager.count()).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('uses forRootAsync with useClass', async () => {
+    @Injectable()
+    class OptionsFactory {
+      create() {
+        return { path: '/from-class' };
+      }
+    }
+    const t = await startTestApp({
+      mcpModule: McpSessionModule.forRootAsync({ useClass: OptionsFactory }),
+    });
+    try {
+      await openRawSession(t.url, {}, '/from-class');
+      expect(t.manager.count()).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('the global prefix', () => {
+  it('applies in front of the path, and the 4 MiB body limit follows it', async () => {
+    const t = await startTestApp({ configure: (app) => app.setGlobalPrefix('api') });
+    try {
+      const id = await openRawSession(t.url, {}, '/api/mcp');
+      const text = 'b'.repeat(1024 * 1024);
+      const res = await rawRequest(t.url, {
+        path: '/api/mcp',
+        headers: {
+          ...MCP_POST_HEADERS,
+          'mcp-session-id': id,
+          'mcp-protocol-version': '2025-11-25',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 3,
+          method: 'tools/call',
+          params: { name: 'size', arguments: { text } },
+        }),
+      });
+      expect(res.status).toBe(200);
+      expect(sseMessages(res.text)[0].result.content[0].text).toBe(String(text.length));
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('global guards run on the built-in controller', () => {
+  @Injectable()
+  class DenyGuard implements CanActivate {
+    canActivate(context: ExecutionContext): boolean {
+      return context.switchToHttp().getRequest<IncomingMessage>().headers['x-deny'] === undefined;
+    }
+  }
+
+  it('a global guard can refuse a request before the session manager sees it', async () => {
+    const t = await startTestApp({ providers: [{ provide: APP_GUARD, useClass: DenyGuard }] });
+    try {
+      const denied = await rawRequest(t.url, {
+        headers: { ...MCP_POST_HEADERS, 'x-deny': '1' },
+        body: initializeBody(),
+      });
+      expect(denied.status).toBe(403);
+      expect(t.manager.count()).toBe(0);
+      await openRawSession(t.url);
+      expect(t.manager.count()).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('the built-in controller turned off', () => {
+  @Controller('tools')
+  class OwnController {
+    constructor(private readonly sessions: SessionManager) {}
+
+    @Post('mcp')
+    async post(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+      await this.sessions.handleRequest(req, res);
+    }
+  }
+
+  @Module({ controllers: [OwnController], imports: [] })
+  class OwnModule {}
+
+  it('lets the application mount handleRequest in its own controller', async () => {
+    expect(McpSessionModule.forRoot({}).controllers).toHaveLength(1);
+    const mcpModule = McpSessionModule.forRootAsync({ useFactory: () => ({}), controller: false });
+    expect(mcpModule.controllers).toHaveLength(0);
+    const t = await startTestApp({
+      mcpModule: McpSessionModule.forRootAsync({
+        useFactory: () => ({ path: '/tools/mcp' }),
+        controller: false,
+        isGlobal: true,
+      }),
+      imports: [{ module: OwnModule }],
+    });
+    try {
+      const id = await openRawSession(t.url, {}, '/tools/mcp');
+      expect(t.manager.get(id)).toBeDefined();
+      const builtIn = await rawRequest(t.url, {
+        headers: MCP_POST_HEADERS,
+        body: initializeBody(),
+      });
+      expect(builtIn.status).toBe(404);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('bootstrap errors that say what to do', () => {
+  async function bootstrap(moduleClass: new () => unknown): Promise<Error> {
+    try {
+      const app = await NestFactory.create(moduleClass, { logger: false, abortOnError: false });
+      await app.init();
+      await app.close();
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('bootstrap succeeded');
+  }
+
+  it('no server factory provided', async () => {
+    @Module({ imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({})] })
+    class NoFactory {}
+    expect((await bootstrap(NoFactory)).message).toMatch(/MCP_SERVER_FACTORY/);
+  });
+
+  it('a factory provider that is not a function', async () => {
+    @Module({
+      imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({})],
+      providers: [
+        { provide: MCP_SERVER_FACTORY, useValue: new McpServer({ name: 'x', version: '1' }) },
+      ],
+    })
+    class ServerInsteadOfFactory {}
+    expect((await bootstrap(ServerInsteadOfFactory)).message).toMatch(
+      /must be a function that returns a new McpServer/,
+    );
+  });
+
+  it('an invalid option', async () => {
+    @Module({
+      imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({ maxSessions: -1 })],
+      providers: [
+        { provide: MCP_SERVER_FACTORY, useValue: () => new McpServer({ name: 'x', version: '1' }) },
+      ],
+    })
+    class BadOption {}
+    const error = await bootstrap(BadOption);
+    expect(error).toBeInstanceOf(McpSessionOptionsError);
+    expect(error.message).toMatch(/"maxSessions"/);
+  });
+});
+
+describe('a factory that misbehaves at run time', () => {
+  it('answers 500 and leaves nothing behind when the factory reuses a connected server', async () => {
+    const shared = new McpServer({ name: 'shared', version: '1' });
+    const t = await startTestApp({ factory: () => shared });
+    try {
+      await openRawSession(t.url);
+      const second = await rawRequest(t.url, { headers: MCP_POST_HEADERS, body: initializeBody() });
+      expect(second.status).toBe(500);
+      expect(second.json().error.code).toBe(-32603);
+      expect(second.headers['mcp-session-id']).toBeUndefined();
+      expect(t.manager.count()).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it.each([
+    [
+      'throws',
+      () => {
+        throw new Error('boom');
+      },
+    ],
+    ['returns something else', () => ({ connect: 'no' }) as unknown as McpServer],
+  ])('answers 500 when the factory %s', async (_name, factory) => {
+    const t = await startTestApp({ factory: factory as McpServerFactory });
+    try {
+      const res = await rawRequest(t.url, { headers: MCP_POST_HEADERS, body: initializeBody() });
+      expect(res.status).toBe(500);
+      expect(res.json().error.code).toBe(-32603);
+      expect(t.manager.count()).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
