@@ -40,11 +40,15 @@ export class McpSessionOptionsError extends Error {
   }
 }
 
+/** The longest delay Node's timers honour; longer ones fire after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function positiveNumber(option: string, value: unknown, unit: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+  const ms = unit === 'seconds' ? Number(value) * 1000 : Number(value);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || ms > MAX_TIMER_MS) {
     throw new McpSessionOptionsError(
       option,
-      `must be a positive number of ${unit}, got ${String(value)}`,
+      `must be a positive number of ${unit} (at most ${MAX_TIMER_MS} ms), got ${String(value)}`,
       `Set it to a value such as 30, or leave it out for the default.`,
     );
   }
@@ -61,7 +65,10 @@ function positiveInteger(option: string, value: unknown): void {
 }
 
 function stringList(option: string, value: unknown): void {
-  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string' || entry === '')) {
+  if (
+    !Array.isArray(value) ||
+    value.some((entry) => typeof entry !== 'string' || entry.trim() === '')
+  ) {
     throw new McpSessionOptionsError(
       option,
       'must be an array of non-empty strings',
@@ -148,8 +155,13 @@ export function resolveMcpSessionOptions(
   positiveInteger('maxRequestBodySize', maxRequestBodySize);
   const keepAliveInterval = options.keepAliveInterval ?? 15_000;
   positiveInteger('keepAliveInterval', keepAliveInterval);
+  positiveNumber('keepAliveInterval', keepAliveInterval, 'milliseconds');
   const graceSeconds = options.shutdownGracePeriod ?? 10;
-  if (typeof graceSeconds !== 'number' || !(graceSeconds >= 0)) {
+  if (
+    typeof graceSeconds !== 'number' ||
+    !(graceSeconds >= 0) ||
+    graceSeconds * 1000 > MAX_TIMER_MS
+  ) {
     throw new McpSessionOptionsError(
       'shutdownGracePeriod',
       `must be zero or a positive number of seconds, got ${String(graceSeconds)}`,
@@ -170,6 +182,16 @@ export function resolveMcpSessionOptions(
   const allowedOrigins =
     security.allowedOrigins ??
     LOOPBACK_HOSTS.flatMap((host) => [`http://${host}:*`, `https://${host}:*`]);
+  if (
+    security.dnsRebindingProtection !== undefined &&
+    typeof security.dnsRebindingProtection !== 'boolean'
+  ) {
+    throw new McpSessionOptionsError(
+      'security.dnsRebindingProtection',
+      `must be a boolean, got ${String(security.dnsRebindingProtection)}`,
+      'Use true or false.',
+    );
+  }
   stringList('security.allowedHosts', allowedHosts);
   stringList('security.allowedOrigins', allowedOrigins);
 

@@ -11,7 +11,14 @@ function identityOf(user: unknown): string | undefined {
   const record = user as Record<string, unknown>;
   for (const key of ['id', 'sub', 'username']) {
     const value = record[key];
-    if ((typeof value === 'string' && value !== '') || typeof value === 'number') {
+    if (typeof value === 'string' && value !== '') return value;
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    // Object ids (such as MongoDB's ObjectId) identify by their own string form.
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      value.toString !== Object.prototype.toString
+    ) {
       return String(value);
     }
   }

@@ -44,6 +44,8 @@ interface AgeEntry {
 }
 
 const EVENT_ID_SEPARATOR = '.';
+/** Sequence numbers in event ids: one spelling per number. */
+const CANONICAL_SEQUENCE = /^[1-9]\d{0,15}$/;
 
 function isPrimingEvent(message: JSONRPCMessage): boolean {
   return Object.keys(message).length === 0;
@@ -102,7 +104,7 @@ export class InMemoryEventStore implements SessionEventStore {
     const event: StoredEvent = {
       seq: log.nextSeq++,
       message,
-      bytes: JSON.stringify(message).length,
+      bytes: Buffer.byteLength(JSON.stringify(message)),
     };
     log.events.push(event);
     this.ageOrder.push({ log, seq: event.seq });
@@ -180,12 +182,10 @@ export class InMemoryEventStore implements SessionEventStore {
     const separator = eventId.lastIndexOf(EVENT_ID_SEPARATOR);
     if (separator <= 0) return undefined;
     const log = this.logsByToken.get(eventId.slice(0, separator));
-    const seq = Number(eventId.slice(separator + 1));
-    if (!log || log.sessionId !== sessionId || !Number.isSafeInteger(seq) || seq < 1) {
-      return undefined;
-    }
-    if (seq >= log.nextSeq) return undefined;
-    return { log, seq };
+    const seqText = eventId.slice(separator + 1);
+    if (!log || log.sessionId !== sessionId || !CANONICAL_SEQUENCE.test(seqText)) return undefined;
+    const seq = Number(seqText);
+    return seq < log.nextSeq ? { log, seq } : undefined;
   }
 
   private dropOldest(log: StreamLog): void {

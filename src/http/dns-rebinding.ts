@@ -11,7 +11,8 @@ export function matchesAllowlist(value: string, allowlist: readonly string[]): b
     const base = pattern.slice(0, -2);
     if (candidate === base) return true;
     if (!candidate.startsWith(`${base}:`)) return false;
-    return /^\d{1,5}$/.test(candidate.slice(base.length + 1));
+    const port = candidate.slice(base.length + 1);
+    return /^\d{1,5}$/.test(port) && Number(port) <= 65535;
   });
 }
 

@@ -1,0 +1,356 @@
+import type { IncomingMessage } from 'node:http';
+import { InMemoryEventStore } from './event-store/in-memory-event-store.js';
+import type { SessionEventStore } from './event-store/session-event-store.interface.js';
+import type { McpSessionModuleOptions } from './mcp-session-options.interface.js';
+import {
+  McpSessionOptionsError,
+  resolveMcpSessionOptions,
+} from './mcp-session-options.resolver.js';
+import { resolveDefaultPrincipal } from './principal.js';
+
+/** Options that deliberately break the declared types, as plain JavaScript callers may. */
+function untyped(options: Record<string, unknown>): McpSessionModuleOptions {
+  return options as McpSessionModuleOptions;
+}
+
+/** Resolves `options` and returns the error thrown, failing when none is. */
+function errorFor(options: McpSessionModuleOptions): McpSessionOptionsError {
+  try {
+    resolveMcpSessionOptions(options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(McpSessionOptionsError);
+    return error as McpSessionOptionsError;
+  }
+  throw new Error(`expected ${JSON.stringify(options)} to be rejected`);
+}
+
+function fakeStore(): SessionEventStore {
+  return {
+    storeEvent: async () => 'id',
+    getStreamIdForEventId: async () => undefined,
+    replayEventsAfter: async () => 'stream',
+    purgeSession: async () => undefined,
+  };
+}
+
+describe('resolveMcpSessionOptions', () => {
+  describe('defaults', () => {
+    it('applies every default when no options are given', () => {
+      const resolved = resolveMcpSessionOptions();
+
+      expect(resolved).toMatchObject({
+        path: '/mcp',
+        ownsEventStore: true,
+        jsonResponse: false,
+        stateless: false,
+        retryInterval: undefined,
+        sessionIdleTimeoutMs: 1_800_000,
+        reapIntervalMs: 10_000,
+        maxSessions: 10_000,
+        maxRequestBodySize: 4 * 1024 * 1024,
+        keepAliveInterval: 15_000,
+        shutdownGracePeriodMs: 10_000,
+      });
+      expect(resolved.eventStore).toBeInstanceOf(InMemoryEventStore);
+      expect(resolved.principalResolver).toBe(resolveDefaultPrincipal);
+    });
+
+    it('treats an empty options object like no options', () => {
+      const { eventStore: a, sessionIdGenerator: g1, ...restA } = resolveMcpSessionOptions({});
+      const { eventStore: b, sessionIdGenerator: g2, ...restB } = resolveMcpSessionOptions();
+
+      expect(restA).toEqual(restB);
+      expect(a).toBeInstanceOf(InMemoryEventStore);
+      expect(b).toBeInstanceOf(InMemoryEventStore);
+      expect(g1).toBe(g2);
+    });
+
+    it('turns DNS-rebinding protection on for loopback hosts and origins', () => {
+      const { security } = resolveMcpSessionOptions();
+
+      expect(security).toEqual({
+        dnsRebindingProtection: true,
+        allowedHosts: ['localhost:*', '127.0.0.1:*', '[::1]:*'],
+        allowedOrigins: [
+          'http://localhost:*',
+          'https://localhost:*',
+          'http://127.0.0.1:*',
+          'https://127.0.0.1:*',
+          'http://[::1]:*',
+          'https://[::1]:*',
+        ],
+      });
+    });
+
+    it('keeps the default of each security field that is not set', () => {
+      const { security } = resolveMcpSessionOptions({
+        security: { allowedHosts: ['mcp.example.com'] },
+      });
+
+      expect(security.dnsRebindingProtection).toBe(true);
+      expect(security.allowedHosts).toEqual(['mcp.example.com']);
+      expect(security.allowedOrigins).toContain('http://localhost:*');
+    });
+
+    it('can turn DNS-rebinding protection off', () => {
+      const { security } = resolveMcpSessionOptions({
+        security: { dnsRebindingProtection: false },
+      });
+
+      expect(security.dnsRebindingProtection).toBe(false);
+    });
+
+    it('generates random UUID session ids by default', () => {
+      const { sessionIdGenerator } = resolveMcpSessionOptions();
+      const first = sessionIdGenerator();
+
+      expect(first).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+      expect(sessionIdGenerator()).not.toBe(first);
+    });
+
+    it('keeps the functions it is given', () => {
+      const sessionIdGenerator = () => 'fixed';
+      const principalResolver = (_req: IncomingMessage) => 'someone';
+
+      const resolved = resolveMcpSessionOptions({ sessionIdGenerator, principalResolver });
+
+      expect(resolved.sessionIdGenerator).toBe(sessionIdGenerator);
+      expect(resolved.principalResolver).toBe(principalResolver);
+    });
+
+    it('converts seconds to milliseconds', () => {
+      const resolved = resolveMcpSessionOptions({
+        sessionIdleTimeout: 60,
+        reapInterval: 2.5,
+        shutdownGracePeriod: 0,
+      });
+
+      expect(resolved.sessionIdleTimeoutMs).toBe(60_000);
+      expect(resolved.reapIntervalMs).toBe(2_500);
+      expect(resolved.shutdownGracePeriodMs).toBe(0);
+    });
+
+    it('passes the other options through', () => {
+      const resolved = resolveMcpSessionOptions({
+        jsonResponse: true,
+        retryInterval: 5_000,
+        maxSessions: 3,
+        maxRequestBodySize: 1024,
+        keepAliveInterval: 1,
+      });
+
+      expect(resolved).toMatchObject({
+        jsonResponse: true,
+        retryInterval: 5_000,
+        maxSessions: 3,
+        maxRequestBodySize: 1024,
+        keepAliveInterval: 1,
+      });
+    });
+  });
+
+  describe('sessionIdleTimeout', () => {
+    it('null disables expiry', () => {
+      expect(
+        resolveMcpSessionOptions({ sessionIdleTimeout: null }).sessionIdleTimeoutMs,
+      ).toBeNull();
+    });
+
+    it('null lets retryInterval be as long as wanted', () => {
+      const resolved = resolveMcpSessionOptions({
+        sessionIdleTimeout: null,
+        retryInterval: 5_000_000,
+      });
+
+      expect(resolved.retryInterval).toBe(5_000_000);
+      expect(resolved.sessionIdleTimeoutMs).toBeNull();
+    });
+
+    it('accepts a retryInterval just below the idle timeout', () => {
+      expect(
+        resolveMcpSessionOptions({ sessionIdleTimeout: 10, retryInterval: 9_999 }).retryInterval,
+      ).toBe(9_999);
+    });
+  });
+
+  describe('event store', () => {
+    it('creates a new InMemoryEventStore for each resolution, owned by the module', () => {
+      const first = resolveMcpSessionOptions({ eventStore: 'memory' });
+      const second = resolveMcpSessionOptions({ eventStore: 'memory' });
+
+      expect(first.eventStore).toBeInstanceOf(InMemoryEventStore);
+      expect(first.ownsEventStore).toBe(true);
+      expect(second.eventStore).not.toBe(first.eventStore);
+    });
+
+    it('passes the in-memory bounds to the store', async () => {
+      const { eventStore } = resolveMcpSessionOptions({
+        inMemoryEventStore: { maxEventsPerStream: 1 },
+      });
+      const store = eventStore as InMemoryEventStore;
+
+      await store.storeEvent('s', 'st', { jsonrpc: '2.0', method: 'a' });
+      await store.storeEvent('s', 'st', { jsonrpc: '2.0', method: 'b' });
+
+      expect(store.size).toBe(1);
+    });
+
+    it('rejects invalid in-memory bounds with a RangeError from the store', () => {
+      expect(() =>
+        resolveMcpSessionOptions({ inMemoryEventStore: { maxEventsPerStream: 0 } }),
+      ).toThrow(RangeError);
+      expect(() => resolveMcpSessionOptions({ inMemoryEventStore: { maxTotalBytes: -1 } })).toThrow(
+        /maxTotalBytes/,
+      );
+    });
+
+    it("'none' disables resumability", () => {
+      const resolved = resolveMcpSessionOptions({ eventStore: 'none' });
+
+      expect(resolved.eventStore).toBeUndefined();
+      expect(resolved.ownsEventStore).toBe(false);
+    });
+
+    it('uses a store of the application as is, without owning it', () => {
+      const store = fakeStore();
+
+      const resolved = resolveMcpSessionOptions({ eventStore: store });
+
+      expect(resolved.eventStore).toBe(store);
+      expect(resolved.ownsEventStore).toBe(false);
+    });
+
+    it('accepts a class instance whose methods live on its prototype', () => {
+      const store = new InMemoryEventStore();
+
+      const resolved = resolveMcpSessionOptions({ eventStore: store });
+
+      expect(resolved.eventStore).toBe(store);
+      expect(resolved.ownsEventStore).toBe(false);
+    });
+  });
+
+  describe('stateless', () => {
+    it('has no event store and no idle timeout', () => {
+      const resolved = resolveMcpSessionOptions({ stateless: true });
+
+      expect(resolved.stateless).toBe(true);
+      expect(resolved.eventStore).toBeUndefined();
+      expect(resolved.ownsEventStore).toBe(false);
+      expect(resolved.sessionIdleTimeoutMs).toBeNull();
+    });
+
+    it('ignores an explicit event store', () => {
+      for (const eventStore of ['memory', fakeStore()] as const) {
+        const resolved = resolveMcpSessionOptions({ stateless: true, eventStore });
+        expect(resolved.eventStore).toBeUndefined();
+        expect(resolved.ownsEventStore).toBe(false);
+      }
+    });
+
+    it('accepts sessionIdleTimeout: null and any retryInterval', () => {
+      const resolved = resolveMcpSessionOptions({
+        stateless: true,
+        sessionIdleTimeout: null,
+        retryInterval: 10_000_000,
+      });
+
+      expect(resolved.sessionIdleTimeoutMs).toBeNull();
+      expect(resolved.retryInterval).toBe(10_000_000);
+    });
+  });
+
+  describe('path', () => {
+    it.each([
+      ['mcp', '/mcp'],
+      ['/mcp/', '/mcp'],
+      ['/mcp', '/mcp'],
+      ['api/mcp//', '/api/mcp'],
+      ['  /mcp  ', '/mcp'],
+      ['/', '/'],
+    ])('normalizes %j to %j', (path, expected) => {
+      expect(resolveMcpSessionOptions({ path }).path).toBe(expected);
+    });
+  });
+
+  describe('validation', () => {
+    it('names the option in an McpSessionOptionsError', () => {
+      const error = errorFor({ maxSessions: 0 });
+
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe('McpSessionOptionsError');
+      expect(error.message).toMatch(/^McpSessionModule option "maxSessions" /);
+    });
+
+    it.each<[string, string, McpSessionModuleOptions]>([
+      ['sessionIdleTimeout', 'with stateless', { stateless: true, sessionIdleTimeout: 60 }],
+      ['sessionIdleTimeout', 'zero', { sessionIdleTimeout: 0 }],
+      ['sessionIdleTimeout', 'negative', { sessionIdleTimeout: -1 }],
+      ['sessionIdleTimeout', 'NaN', { sessionIdleTimeout: Number.NaN }],
+      ['sessionIdleTimeout', 'Infinity', { sessionIdleTimeout: Number.POSITIVE_INFINITY }],
+      ['sessionIdleTimeout', 'a string', untyped({ sessionIdleTimeout: '60' })],
+      ['retryInterval', 'not an integer', { retryInterval: 1.5 }],
+      ['retryInterval', 'zero', { retryInterval: 0 }],
+      ['retryInterval', 'negative', { retryInterval: -100 }],
+      ['retryInterval', 'a string', untyped({ retryInterval: '1000' })],
+      [
+        'retryInterval',
+        'equal to the idle timeout',
+        { sessionIdleTimeout: 10, retryInterval: 10_000 },
+      ],
+      ['retryInterval', 'above the idle timeout', { retryInterval: 1_800_001 }],
+      ['reapInterval', 'zero', { reapInterval: 0 }],
+      ['reapInterval', 'negative', { reapInterval: -5 }],
+      ['reapInterval', 'NaN', { reapInterval: Number.NaN }],
+      ['maxSessions', 'not an integer', { maxSessions: 1.5 }],
+      ['maxSessions', 'zero', { maxSessions: 0 }],
+      ['maxRequestBodySize', 'zero', { maxRequestBodySize: 0 }],
+      ['maxRequestBodySize', 'not an integer', { maxRequestBodySize: 1024.5 }],
+      ['maxRequestBodySize', 'negative', { maxRequestBodySize: -1 }],
+      ['keepAliveInterval', 'zero', { keepAliveInterval: 0 }],
+      ['keepAliveInterval', 'not an integer', { keepAliveInterval: 0.5 }],
+      ['shutdownGracePeriod', 'negative', { shutdownGracePeriod: -1 }],
+      ['shutdownGracePeriod', 'NaN', { shutdownGracePeriod: Number.NaN }],
+      ['shutdownGracePeriod', 'Infinity', { shutdownGracePeriod: Number.POSITIVE_INFINITY }],
+      ['shutdownGracePeriod', 'beyond what a timer can wait', { shutdownGracePeriod: 3_000_000 }],
+      ['reapInterval', 'beyond what a timer can wait', { reapInterval: 3_000_000 }],
+      ['keepAliveInterval', 'beyond what a timer can wait', { keepAliveInterval: 2 ** 31 }],
+      ['security.allowedHosts', 'with a blank entry', { security: { allowedHosts: [' '] } }],
+      [
+        'security.dnsRebindingProtection',
+        'a string',
+        untyped({ security: { dnsRebindingProtection: 'false' } }),
+      ],
+      ['shutdownGracePeriod', 'a string', untyped({ shutdownGracePeriod: '10' })],
+      ['sessionIdGenerator', 'a string', untyped({ sessionIdGenerator: 'uuid' })],
+      ['sessionIdGenerator', 'null', untyped({ sessionIdGenerator: null })],
+      ['principalResolver', 'a number', untyped({ principalResolver: 42 })],
+      ['security.allowedHosts', 'a string', untyped({ security: { allowedHosts: 'localhost' } })],
+      ['security.allowedHosts', 'with an empty entry', { security: { allowedHosts: ['a', ''] } }],
+      ['security.allowedHosts', 'with a non-string', untyped({ security: { allowedHosts: [1] } })],
+      ['security.allowedOrigins', 'not an array', untyped({ security: { allowedOrigins: {} } })],
+      ['security.allowedOrigins', 'with an empty entry', { security: { allowedOrigins: [''] } }],
+      ['eventStore', 'missing methods', untyped({ eventStore: { storeEvent: async () => 'x' } })],
+      ['eventStore', 'an unknown string', untyped({ eventStore: 'redis' })],
+      ['eventStore', 'a number', untyped({ eventStore: 1 })],
+      ['path', 'empty', { path: '' }],
+      ['path', 'blank', { path: '   ' }],
+      ['path', 'not a string', untyped({ path: 42 })],
+    ])('rejects %s (%s)', (option, _case, options) => {
+      const error = errorFor(options);
+
+      expect(error.message).toContain(`option "${option}"`);
+    });
+
+    it('lists the required methods when an event store is incomplete', () => {
+      const incomplete: Partial<SessionEventStore> = fakeStore();
+      delete incomplete.purgeSession;
+
+      const error = errorFor(untyped({ eventStore: incomplete }));
+
+      expect(error.message).toContain('purgeSession');
+    });
+  });
+});
