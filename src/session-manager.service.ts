@@ -9,7 +9,10 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  StreamableHTTPServerTransport,
+  type StreamableHTTPServerTransportOptions,
+} from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   isInitializeRequest,
   isJSONRPCRequest,
@@ -28,6 +31,7 @@ import {
   type HttpJsonRpcError,
 } from './http/json-rpc-error.js';
 import { readRequestBody } from './http/request-body.js';
+import { JsonResponseTransport } from './json-response.transport.js';
 import { MCP_SERVER_FACTORY, MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
 import type {
@@ -295,7 +299,7 @@ export class SessionManager
     try {
       server = await this.createServer({ sessionId, principal });
       const { eventStore } = this.options;
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      const transport = this.createTransport({
         sessionIdGenerator: () => sessionId,
         enableJsonResponse: this.options.jsonResponse,
         eventStore: eventStore && scopeEventStore(eventStore, sessionId),
@@ -350,7 +354,7 @@ export class SessionManager
       principal: this.options.principalResolver(req),
     });
     this.statelessServers.add(server);
-    const transport = new StreamableHTTPServerTransport({
+    const transport = this.createTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: this.options.jsonResponse,
       keepAliveMs: this.options.keepAliveInterval,
@@ -359,6 +363,14 @@ export class SessionManager
     this.track(res, undefined, false);
     await server.connect(transport);
     await transport.handleRequest(req, res, parsed.body);
+  }
+
+  private createTransport(
+    options: StreamableHTTPServerTransportOptions,
+  ): StreamableHTTPServerTransport {
+    return this.options.jsonResponse
+      ? new JsonResponseTransport(options)
+      : new StreamableHTTPServerTransport(options);
   }
 
   /**

@@ -157,3 +157,25 @@ async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<vo
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('the SDK client: server-to-client requests in JSON-response mode', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ options: { jsonResponse: true } });
+  });
+  afterAll(() => t.close());
+
+  it('fail at once with a message that says why, instead of waiting for a timeout', async () => {
+    const { client, transport } = await connect(t);
+    client.setRequestHandler(CreateMessageRequestSchema, async () => {
+      throw new Error('the request must never reach the client');
+    });
+    const started = Date.now();
+    const result = await client.callTool({ name: 'sample', arguments: { prompt: 'ping' } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/JSON-response mode/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    await transport.terminateSession();
+    await client.close();
+  });
+});

@@ -1,0 +1,20 @@
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * The transport of JSON-response mode. A JSON response carries only the result of a call, so a
+ * server-to-client request made during the call (sampling, elicitation) has no way to reach the
+ * client; the SDK transport drops it and the tool waits for its timeout. This transport refuses
+ * it at once instead, so the tool fails fast with a message that says why.
+ */
+export class JsonResponseTransport extends StreamableHTTPServerTransport {
+  override async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (isJSONRPCRequest(message) && options?.relatedRequestId !== undefined) {
+      throw new Error(
+        `Cannot send "${message.method}" to the client during a call in JSON-response mode: a JSON response has no stream for it. Use SSE responses (jsonResponse: false).`,
+      );
+    }
+    return super.send(message, options);
+  }
+}
