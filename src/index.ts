@@ -28,3 +28,4 @@ export {
   type InMemoryEventStoreOptions,
 } from './event-store/in-memory-event-store.js';
 export { resolveDefaultPrincipal } from './principal.js';
+export { mcpCorsOptions } from './http/cors.js';
