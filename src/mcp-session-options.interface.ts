@@ -82,6 +82,13 @@ export interface McpSessionModuleOptions {
    */
   sessionIdleTimeout?: number | null;
   /**
+   * Seconds after which a session is closed however active it is (an absolute lifetime). Requests
+   * after that get 404; the reaper closes the session, ending any call still in flight.
+   * `null` means no limit. Not allowed with `stateless`.
+   * @default null
+   */
+  maxSessionLifetime?: number | null;
+  /**
    * Seconds between two sweeps of the idle-session reaper.
    * @default 10
    */
@@ -91,6 +98,13 @@ export interface McpSessionModuleOptions {
    * @default 10000
    */
   maxSessions?: number;
+  /**
+   * Sessions one principal may hold at once; the next `initialize` from that principal gets 429.
+   * Anonymous sessions are not counted (they have no principal to count them by).
+   * `null` means no limit.
+   * @default null
+   */
+  maxSessionsPerPrincipal?: number | null;
   /**
    * Largest request body in bytes; larger bodies get 413 before they are parsed.
    * @default 4194304 (4 MiB)

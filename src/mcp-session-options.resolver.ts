@@ -21,6 +21,9 @@ export interface ResolvedMcpSessionOptions {
   retryInterval: number | undefined;
   /** Idle timeout in milliseconds, or `null` when sessions never expire. */
   sessionIdleTimeoutMs: number | null;
+  /** Absolute session lifetime in milliseconds, or `null` for none. */
+  maxSessionLifetimeMs: number | null;
+  maxSessionsPerPrincipal: number | null;
   reapIntervalMs: number;
   maxSessions: number;
   maxRequestBodySize: number;
@@ -147,6 +150,23 @@ export function resolveMcpSessionOptions(
       );
     }
   }
+  if (
+    stateless &&
+    options.maxSessionLifetime !== undefined &&
+    options.maxSessionLifetime !== null
+  ) {
+    throw new McpSessionOptionsError(
+      'maxSessionLifetime',
+      'has no meaning with stateless: true (there are no sessions to expire)',
+      'Remove maxSessionLifetime, or set stateless to false.',
+    );
+  }
+  const lifetimeSeconds = options.maxSessionLifetime ?? null;
+  if (lifetimeSeconds !== null) positiveNumber('maxSessionLifetime', lifetimeSeconds, 'seconds');
+  const maxSessionsPerPrincipal = options.maxSessionsPerPrincipal ?? null;
+  if (maxSessionsPerPrincipal !== null) {
+    positiveInteger('maxSessionsPerPrincipal', maxSessionsPerPrincipal);
+  }
   const reapSeconds = options.reapInterval ?? 10;
   positiveNumber('reapInterval', reapSeconds, 'seconds');
   const maxSessions = options.maxSessions ?? 10_000;
@@ -207,6 +227,8 @@ export function resolveMcpSessionOptions(
     },
     retryInterval: options.retryInterval,
     sessionIdleTimeoutMs: idleSeconds === null ? null : idleSeconds * 1000,
+    maxSessionLifetimeMs: lifetimeSeconds === null ? null : lifetimeSeconds * 1000,
+    maxSessionsPerPrincipal,
     reapIntervalMs: reapSeconds * 1000,
     maxSessions,
     maxRequestBodySize,

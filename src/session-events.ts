@@ -2,6 +2,7 @@
  * Why a session ended:
  * - `deleted`: the client sent `DELETE`;
  * - `idle`: no activity for `sessionIdleTimeout`;
+ * - `expired`: the session reached `maxSessionLifetime`;
  * - `shutdown`: the application shut down;
  * - `closed`: the application called `SessionManager.close()` / `closeAll()`, or the server closed
  *   its own transport;
@@ -9,7 +10,7 @@
  *
  * @publicApi
  */
-export type SessionCloseReason = 'deleted' | 'idle' | 'shutdown' | 'closed' | 'error';
+export type SessionCloseReason = 'deleted' | 'idle' | 'expired' | 'shutdown' | 'closed' | 'error';
 
 /** @publicApi */
 export interface SessionCreatedEvent {

@@ -40,7 +40,7 @@ import type {
   McpServerInstance,
 } from './mcp-server-factory.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
-import { McpSession, type SessionInfo } from './session.js';
+import { McpSession, type SessionInfo, type SessionLimits } from './session.js';
 
 type ManagerState = 'created' | 'running' | 'draining' | 'stopped';
 
@@ -96,6 +96,8 @@ export class SessionManager
   private state: ManagerState = 'created';
   private serverFactory!: McpServerFactory;
   private pendingSessions = 0;
+  /** Sessions (live and opening) per principal, for `maxSessionsPerPrincipal`. */
+  private readonly principalSessions = new Map<string, number>();
   private readonly openResponses = new Set<ServerResponse>();
   private drainWaiters: Array<() => void> = [];
 
@@ -190,13 +192,25 @@ export class SessionManager
     return sessions.length;
   }
 
-  /** Closes every session idle for longer than `sessionIdleTimeout`; returns how many. */
-  async reapIdleSessions(now = Date.now()): Promise<number> {
-    const expired = [...this.sessions.values()].filter((s) =>
-      s.isExpired(now, this.options.sessionIdleTimeoutMs),
-    );
-    await Promise.all(expired.map((session) => this.terminate(session, 'idle')));
-    return expired.length;
+  /**
+   * Closes every session idle for longer than `sessionIdleTimeout` or older than
+   * `maxSessionLifetime`; returns how many.
+   */
+  async reapExpiredSessions(now = Date.now()): Promise<number> {
+    const closing: Array<Promise<void>> = [];
+    for (const session of this.sessions.values()) {
+      const reason = session.expiry(now, this.limits);
+      if (reason) closing.push(this.terminate(session, reason));
+    }
+    await Promise.all(closing);
+    return closing.length;
+  }
+
+  private get limits(): SessionLimits {
+    return {
+      idleMs: this.options.sessionIdleTimeoutMs,
+      lifetimeMs: this.options.maxSessionLifetimeMs,
+    };
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -287,6 +301,14 @@ export class SessionManager
       });
     }
     const principal = this.options.principalResolver(req);
+    const quota = this.options.maxSessionsPerPrincipal;
+    if (principal !== undefined && quota !== null && this.sessionsOf(principal) >= quota) {
+      return writeJsonRpcError(res, {
+        status: 429,
+        code: JsonRpcErrorCode.ServerError,
+        message: `Too Many Requests: this principal already holds its maximum of ${quota} sessions`,
+      });
+    }
     const sessionId = this.options.sessionIdGenerator();
     if (typeof sessionId !== 'string' || !SESSION_ID_PATTERN.test(sessionId)) {
       throw new Error(
@@ -294,6 +316,7 @@ export class SessionManager
       );
     }
     this.pendingSessions++;
+    this.countPrincipal(principal, +1);
     let registered = false;
     let server: McpServerInstance | undefined;
     try {
@@ -320,6 +343,7 @@ export class SessionManager
     } finally {
       if (!registered) {
         this.pendingSessions--;
+        this.countPrincipal(principal, -1);
         if (server) await this.closeServer(server);
         await this.purgeEvents(sessionId);
       }
@@ -365,6 +389,17 @@ export class SessionManager
     await transport.handleRequest(req, res, parsed.body);
   }
 
+  private sessionsOf(principal: string): number {
+    return this.principalSessions.get(principal) ?? 0;
+  }
+
+  private countPrincipal(principal: string | undefined, delta: number): void {
+    if (principal === undefined) return;
+    const count = this.sessionsOf(principal) + delta;
+    if (count > 0) this.principalSessions.set(principal, count);
+    else this.principalSessions.delete(principal);
+  }
+
   private createTransport(
     options: StreamableHTTPServerTransportOptions,
   ): StreamableHTTPServerTransport {
@@ -380,8 +415,9 @@ export class SessionManager
   private lookup(sessionId: string, req: IncomingMessage): McpSession | undefined {
     const session = this.sessions.get(sessionId);
     if (!session || session.principal !== this.options.principalResolver(req)) return undefined;
-    if (session.isExpired(Date.now(), this.options.sessionIdleTimeoutMs)) {
-      void this.terminate(session, 'idle');
+    const expiry = session.expiry(Date.now(), this.limits);
+    if (expiry) {
+      void this.terminate(session, expiry);
       return undefined;
     }
     return session;
@@ -462,6 +498,7 @@ export class SessionManager
   private async terminate(session: McpSession, reason: SessionCloseReason): Promise<void> {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
+    this.countPrincipal(session.principal, -1);
     this.lifecycle.next({
       type: 'closed',
       sessionId: session.id,

@@ -12,7 +12,7 @@ import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.j
 import { SessionManager } from './session-manager.service.js';
 
 /**
- * The periodic job that closes idle sessions, registered as an interval in `@nestjs/schedule`'s
+ * The periodic job that closes idle and over-age sessions, registered as an interval in `@nestjs/schedule`'s
  * `SchedulerRegistry` (the application imports `ScheduleModule.forRoot()`). A sweep never overlaps
  * the previous one and logs its own errors.
  */
@@ -31,7 +31,9 @@ export class SessionReaper implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   onModuleInit(): void {
-    if (this.options.sessionIdleTimeoutMs === null) return;
+    if (this.options.sessionIdleTimeoutMs === null && this.options.maxSessionLifetimeMs === null) {
+      return;
+    }
     if (!this.scheduler) {
       throw new Error(
         'McpSessionModule reaps idle sessions with @nestjs/schedule, which is not set up. ' +
@@ -53,8 +55,8 @@ export class SessionReaper implements OnModuleInit, BeforeApplicationShutdown {
     if (this.sweeping) return;
     this.sweeping = true;
     try {
-      const closed = await this.sessions.reapIdleSessions();
-      if (closed > 0) this.logger.debug(`Closed ${closed} idle session(s)`);
+      const closed = await this.sessions.reapExpiredSessions();
+      if (closed > 0) this.logger.debug(`Closed ${closed} expired session(s)`);
     } catch (error) {
       this.logger.error('Reaping idle sessions failed', (error as Error).stack);
     } finally {

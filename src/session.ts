@@ -23,6 +23,12 @@ export interface SessionInfo {
   clientInfo: Implementation | undefined;
 }
 
+/** How long sessions may live: idle, and in all. `null` means no limit. */
+export interface SessionLimits {
+  idleMs: number | null;
+  lifetimeMs: number | null;
+}
+
 /** A live session: its record, its server and transport, and what keeps it busy. */
 export class McpSession {
   readonly createdAt: number;
@@ -61,10 +67,15 @@ export class McpSession {
     this.lastActivityAt = now;
   }
 
-  /** True when nothing is in flight and the session has been quiet for at least `idleMs`. */
-  isExpired(now: number, idleMs: number | null): boolean {
-    if (idleMs === null || this.inFlightRequests > 0 || this.openStreams > 0) return false;
-    return now - this.lastActivityAt >= idleMs;
+  /**
+   * Why the session is over at `now`, if it is: `expired` past its absolute lifetime; `idle` when
+   * nothing is in flight and it has been quiet for at least the idle timeout.
+   */
+  expiry(now: number, limits: SessionLimits): 'idle' | 'expired' | undefined {
+    if (limits.lifetimeMs !== null && now - this.createdAt >= limits.lifetimeMs) return 'expired';
+    if (limits.idleMs === null || this.inFlightRequests > 0 || this.openStreams > 0)
+      return undefined;
+    return now - this.lastActivityAt >= limits.idleMs ? 'idle' : undefined;
   }
 
   info(): SessionInfo {

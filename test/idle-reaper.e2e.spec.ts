@@ -143,6 +143,52 @@ describe('expiry on access, before the sweep', () => {
   });
 });
 
+describe('maxSessionLifetime (absolute lifetime), with fake timers', () => {
+  it('refuses requests past the lifetime however active the session is, and the reaper closes it', async () => {
+    jest.useFakeTimers({
+      doNotFake: [
+        'setTimeout',
+        'clearTimeout',
+        'setImmediate',
+        'nextTick',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
+    const t = await startTestApp({
+      options: { sessionIdleTimeout: null, maxSessionLifetime: 30, reapInterval: REAP_SECONDS },
+    });
+    try {
+      const active = await openRawSession(t.url);
+      const quiet = await openRawSession(t.url);
+      const quietClosed = closedEvent(t, quiet);
+      const activeClosed = closedEvent(t, active);
+      for (let elapsed = 0; elapsed < 25; elapsed += 5) {
+        await jest.advanceTimersByTimeAsync(5000);
+        const ping = await rawRequest(t.url, {
+          headers: headers(active),
+          body: JSON.stringify({ jsonrpc: '2.0', id: elapsed, method: 'ping' }),
+        });
+        expect(ping.status).toBe(200);
+      }
+      jest.setSystemTime(Date.now() + 6000);
+      const late = await rawRequest(t.url, {
+        headers: headers(active),
+        body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'ping' }),
+      });
+      expect(late.status).toBe(404);
+      expect((await activeClosed).reason).toBe('expired');
+      await jest.advanceTimersByTimeAsync(REAP_SECONDS * 1000);
+      expect((await quietClosed).reason).toBe('expired');
+      expect(t.manager.count()).toBe(0);
+    } finally {
+      await t.close();
+      jest.useRealTimers();
+    }
+  });
+});
+
 describe('idle expiry in real time', () => {
   it('reaps a session after a short timeout', async () => {
     const t = await startTestApp({ options: { sessionIdleTimeout: 0.3, reapInterval: 0.1 } });

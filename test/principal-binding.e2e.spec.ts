@@ -82,3 +82,53 @@ describe('sessions are bound to the principal that opened them', () => {
     });
   });
 });
+
+describe('maxSessionsPerPrincipal', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      options: { maxSessionsPerPrincipal: 2 },
+      providers: [{ provide: APP_GUARD, useClass: BearerGuard }],
+    });
+  });
+  afterAll(() => t.close());
+
+  it('answers 429 to a principal over its quota, and frees the slot when a session ends', async () => {
+    const first = await openRawSession(t.url, bearer('token-alice'));
+    await openRawSession(t.url, bearer('token-alice'));
+    const init = {
+      headers: { ...MCP_POST_HEADERS, ...bearer('token-alice') },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'c', version: '1' },
+        },
+      }),
+    };
+    const refused = await rawRequest(t.url, init);
+    expect(refused.status).toBe(429);
+    expect(refused.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000 } });
+    expect(refused.headers['mcp-session-id']).toBeUndefined();
+
+    // Other principals and anonymous callers are not affected.
+    await openRawSession(t.url, bearer('token-bob'));
+    await openRawSession(t.url);
+    await openRawSession(t.url);
+    await openRawSession(t.url);
+
+    await rawRequest(t.url, {
+      method: 'DELETE',
+      headers: {
+        ...MCP_POST_HEADERS,
+        ...bearer('token-alice'),
+        'mcp-session-id': first,
+        'mcp-protocol-version': '2025-11-25',
+      },
+    });
+    expect((await rawRequest(t.url, init)).status).toBe(200);
+  });
+});
