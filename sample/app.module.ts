@@ -27,8 +27,8 @@ import { buildEverythingServer } from './mcp/everything-server.js';
       inject: [GreetingService],
       useFactory:
         (greetings: GreetingService): McpServerFactory =>
-        () =>
-          buildEverythingServer({ greetings }),
+        ({ state }) =>
+          buildEverythingServer({ greetings }, state),
     },
   ],
 })

@@ -40,6 +40,7 @@ export function mcpSessionOptionsFromConfig(config: ConfigService): McpSessionMo
     stateless,
     jsonResponse: bool(env('MCP_JSON_RESPONSE'), 'MCP_JSON_RESPONSE'),
     sessionIdleTimeout: stateless ? undefined : idleTimeout,
+    hibernateAfter: num(env('MCP_HIBERNATE_AFTER'), 'MCP_HIBERNATE_AFTER'),
     reapInterval: num(env('MCP_REAP_INTERVAL'), 'MCP_REAP_INTERVAL'),
     maxSessions: num(env('MCP_MAX_SESSIONS'), 'MCP_MAX_SESSIONS'),
     retryInterval: num(env('MCP_RETRY_INTERVAL'), 'MCP_RETRY_INTERVAL'),

@@ -18,6 +18,8 @@ export type {
   SessionCloseReason,
   SessionCreatedEvent,
   SessionEvent,
+  SessionHibernatedEvent,
+  SessionRehydratedEvent,
 } from './session-events.js';
 export {
   scopeEventStore,

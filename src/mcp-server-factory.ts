@@ -10,6 +10,14 @@ export interface McpServerContext {
   sessionId: string | undefined;
   /** The principal that opens the session, when the request is authenticated. */
   principal: string | undefined;
+  /**
+   * Per-session application state that survives hibernation: the same object is passed each time
+   * the session's server is rebuilt, until the session ends. Keep what the server must remember
+   * across hibernation here (for example resource subscriptions), JSON-serializable. State kept
+   * only inside the server instance is lost when the session hibernates. In stateless mode it is
+   * a fresh object per request.
+   */
+  state: Record<string, unknown>;
 }
 
 /**

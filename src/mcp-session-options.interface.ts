@@ -89,6 +89,14 @@ export interface McpSessionModuleOptions {
    */
   maxSessionLifetime?: number | null;
   /**
+   * Seconds after which a session with no request in flight and no open stream hibernates: it
+   * releases its server and transport and keeps only its record (a few hundred bytes), and its
+   * next request rebuilds them transparently. `null` keeps sessions awake. Must be below
+   * `sessionIdleTimeout`; not allowed with `stateless`.
+   * @default null
+   */
+  hibernateAfter?: number | null;
+  /**
    * Seconds between two sweeps of the idle-session reaper.
    * @default 10
    */

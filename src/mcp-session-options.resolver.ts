@@ -23,6 +23,8 @@ export interface ResolvedMcpSessionOptions {
   sessionIdleTimeoutMs: number | null;
   /** Absolute session lifetime in milliseconds, or `null` for none. */
   maxSessionLifetimeMs: number | null;
+  /** Quiet time in milliseconds after which a session hibernates, or `null` for never. */
+  hibernateAfterMs: number | null;
   maxSessionsPerPrincipal: number | null;
   reapIntervalMs: number;
   maxSessions: number;
@@ -167,6 +169,24 @@ export function resolveMcpSessionOptions(
   if (maxSessionsPerPrincipal !== null) {
     positiveInteger('maxSessionsPerPrincipal', maxSessionsPerPrincipal);
   }
+  const hibernateSeconds = options.hibernateAfter ?? null;
+  if (hibernateSeconds !== null) {
+    if (stateless) {
+      throw new McpSessionOptionsError(
+        'hibernateAfter',
+        'has no meaning with stateless: true (there are no sessions to hibernate)',
+        'Remove hibernateAfter, or set stateless to false.',
+      );
+    }
+    positiveNumber('hibernateAfter', hibernateSeconds, 'seconds');
+    if (idleSeconds !== null && hibernateSeconds >= idleSeconds) {
+      throw new McpSessionOptionsError(
+        'hibernateAfter',
+        `(${hibernateSeconds} s) must be below sessionIdleTimeout (${idleSeconds} s), or sessions expire before they hibernate`,
+        'Lower hibernateAfter, or remove it.',
+      );
+    }
+  }
   const reapSeconds = options.reapInterval ?? 10;
   positiveNumber('reapInterval', reapSeconds, 'seconds');
   const maxSessions = options.maxSessions ?? 10_000;
@@ -228,6 +248,7 @@ export function resolveMcpSessionOptions(
     retryInterval: options.retryInterval,
     sessionIdleTimeoutMs: idleSeconds === null ? null : idleSeconds * 1000,
     maxSessionLifetimeMs: lifetimeSeconds === null ? null : lifetimeSeconds * 1000,
+    hibernateAfterMs: hibernateSeconds === null ? null : hibernateSeconds * 1000,
     maxSessionsPerPrincipal,
     reapIntervalMs: reapSeconds * 1000,
     maxSessions,

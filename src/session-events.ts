@@ -30,8 +30,33 @@ export interface SessionClosedEvent {
 }
 
 /**
+ * The session released its server and transport and keeps only its record.
+ *
+ * @publicApi
+ */
+export interface SessionHibernatedEvent {
+  type: 'hibernated';
+  sessionId: string;
+  principal: string | undefined;
+  at: Date;
+}
+
+/**
+ * A request woke the session: its server and transport were rebuilt from its record.
+ *
+ * @publicApi
+ */
+export interface SessionRehydratedEvent {
+  type: 'rehydrated';
+  sessionId: string;
+  principal: string | undefined;
+  at: Date;
+}
+
+/**
  * A lifecycle event published on `SessionManager.events$`.
  *
  * @publicApi
  */
-export type SessionEvent = SessionCreatedEvent | SessionClosedEvent;
+export type SessionEvent =
+  SessionCreatedEvent | SessionHibernatedEvent | SessionRehydratedEvent | SessionClosedEvent;

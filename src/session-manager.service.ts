@@ -10,11 +10,8 @@ import { ModuleRef } from '@nestjs/core';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
-  StreamableHTTPServerTransport,
-  type StreamableHTTPServerTransportOptions,
-} from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import {
   isInitializeRequest,
+  isInitializedNotification,
   isJSONRPCRequest,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -22,7 +19,6 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable, Subject } from 'rxjs';
-import { scopeEventStore } from './event-store/session-event-store.interface.js';
 import { checkDnsRebinding } from './http/dns-rebinding.js';
 import {
   JsonRpcErrorCode,
@@ -30,8 +26,9 @@ import {
   writeJsonRpcError,
   type HttpJsonRpcError,
 } from './http/json-rpc-error.js';
+import { serveNodeRequest } from './http/node-bridge.js';
 import { readRequestBody } from './http/request-body.js';
-import { JsonResponseTransport } from './json-response.transport.js';
+import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.builder.js';
 import { MCP_SERVER_FACTORY, MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
 import type {
@@ -40,9 +37,16 @@ import type {
   McpServerInstance,
 } from './mcp-server-factory.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
-import { McpSession, type SessionInfo, type SessionLimits } from './session.js';
+import { type LiveSession, McpSession, type SessionInfo, type SessionLimits } from './session.js';
 
 type ManagerState = 'created' | 'running' | 'draining' | 'stopped';
+
+/** A lifecycle event before it is stamped with its time. */
+type SessionEventWithoutTime = SessionEvent extends infer E
+  ? E extends SessionEvent
+    ? Omit<E, 'at'>
+    : never
+  : never;
 
 /** Session ids are visible ASCII only (0x21–0x7E), as the transport specification requires. */
 const SESSION_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
@@ -73,6 +77,12 @@ function hasRequests(body: unknown): boolean {
   return Array.isArray(body) ? body.some((m) => isJSONRPCRequest(m)) : isJSONRPCRequest(body);
 }
 
+function hasInitializedNotification(body: unknown): boolean {
+  return Array.isArray(body)
+    ? body.some((m) => isInitializedNotification(m))
+    : isInitializedNotification(body);
+}
+
 function findInitialize(body: unknown): InitializeRequest | undefined {
   const messages: unknown[] = Array.isArray(body) ? body : [body];
   return messages.find((m): m is InitializeRequest => isInitializeRequest(m));
@@ -100,14 +110,20 @@ export class SessionManager
   private readonly principalSessions = new Map<string, number>();
   private readonly openResponses = new Set<ServerResponse>();
   private drainWaiters: Array<() => void> = [];
+  private readonly builder: LiveSessionBuilder;
 
-  /** Lifecycle events: a session created, a session closed with its reason. Completes at shutdown. */
+  /**
+   * Lifecycle events: a session created, hibernated, rehydrated, and closed with its reason.
+   * Completes at shutdown.
+   */
   readonly events$: Observable<SessionEvent> = this.lifecycle.asObservable();
 
   constructor(
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
     private readonly moduleRef: ModuleRef,
-  ) {}
+  ) {
+    this.builder = new LiveSessionBuilder(options, (context) => this.createServer(context));
+  }
 
   /** Finds the application's server factory and starts admitting requests. */
   onModuleInit(): void {
@@ -124,7 +140,8 @@ export class SessionManager
   async beforeApplicationShutdown(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'draining';
-    for (const session of this.sessions.values()) session.transport.closeStandaloneSSEStream();
+    for (const session of this.sessions.values())
+      session.live?.transport.closeStandaloneSSEStream();
     const drained = await this.waitForDrain(this.options.shutdownGracePeriodMs);
     if (!drained) {
       this.logger.warn(
@@ -185,7 +202,33 @@ export class SessionManager
     return true;
   }
 
-  /** Closes every live session; returns how many were closed. */
+  /**
+   * Hibernates a session now: its server and transport are released and only its record is kept,
+   * until its next request rebuilds them. False if the session does not exist, is already
+   * hibernated, or has a request in flight or a stream open.
+   */
+  async hibernate(sessionId: string): Promise<boolean> {
+    const session = this.sessions.get(sessionId);
+    if (!session?.live || session.waking || !session.isQuietFor(Date.now(), 0)) return false;
+    const { live } = session;
+    session.live = undefined;
+    this.publish({ type: 'hibernated', sessionId, principal: session.principal });
+    await this.closeServer(live.server);
+    return true;
+  }
+
+  /** Hibernates every awake session quiet for at least `hibernateAfter`; returns how many. */
+  async hibernateIdleSessions(now = Date.now()): Promise<number> {
+    const quietMs = this.options.hibernateAfterMs;
+    if (quietMs === null) return 0;
+    const idle = [...this.sessions.values()].filter(
+      (s) => s.live && !s.waking && s.isQuietFor(now, quietMs),
+    );
+    const results = await Promise.all(idle.map((session) => this.hibernate(session.id)));
+    return results.filter(Boolean).length;
+  }
+
+  /** Closes every session; returns how many were closed. */
   async closeAll(): Promise<number> {
     const sessions = [...this.sessions.values()];
     await Promise.all(sessions.map((session) => this.terminate(session, 'closed')));
@@ -252,10 +295,79 @@ export class SessionManager
         return writeJsonRpcError(res, SHUTTING_DOWN);
       }
       body = parsed.body;
+      if (hasInitializedNotification(body)) session.clientInitialized = true;
     }
+    if (req.method === 'DELETE' && !session.live) return this.deleteHibernated(session, req, res);
     // A DELETE ends the session itself, so it is not one of the requests that keep it open.
     this.track(res, req.method === 'DELETE' ? undefined : session, req.method === 'GET');
-    await session.transport.handleRequest(req, res, body);
+    let live: LiveSession;
+    try {
+      live = session.live ?? (await this.wake(session));
+    } catch (error) {
+      if (this.sessions.get(session.id) !== session)
+        return writeJsonRpcError(res, SESSION_NOT_FOUND);
+      this.logger.error(`Waking session ${session.id} failed`, (error as Error).stack);
+      return writeJsonRpcError(res, {
+        status: 500,
+        code: JsonRpcErrorCode.InternalError,
+        message: 'Internal error: the session could not be resumed',
+      });
+    }
+    await serveNodeRequest(live.transport, req, res, body);
+  }
+
+  /** Rebuilds a hibernated session once, however many requests wait for it. */
+  private wake(session: McpSession): Promise<LiveSession> {
+    session.waking ??= this.rehydrate(session).finally(() => {
+      session.waking = undefined;
+    });
+    return session.waking;
+  }
+
+  private async rehydrate(session: McpSession): Promise<LiveSession> {
+    const live = await this.builder.build(session, this.callbacksFor(session));
+    try {
+      await this.builder.replayInitialization(live, session);
+    } catch (error) {
+      await this.closeServer(live.server);
+      throw error;
+    }
+    if (this.sessions.get(session.id) !== session) {
+      await this.closeServer(live.server);
+      throw new Error(`Session ${session.id} ended while it was being resumed`);
+    }
+    session.live = live;
+    this.publish({ type: 'rehydrated', sessionId: session.id, principal: session.principal });
+    return live;
+  }
+
+  /** A DELETE needs no server: a hibernated session is ended without being rebuilt. */
+  private async deleteHibernated(
+    session: McpSession,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const version = req.headers['mcp-protocol-version'];
+    if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      return writeJsonRpcError(res, {
+        status: 400,
+        code: JsonRpcErrorCode.ServerError,
+        message: `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+      });
+    }
+    await this.terminate(session, 'deleted');
+    res.writeHead(200).end();
+  }
+
+  private callbacksFor(session: McpSession): LiveSessionCallbacks {
+    return {
+      onDeleted: () => this.terminate(session, 'deleted'),
+      // A transport the manager closed itself (hibernation, termination) is no longer the
+      // session's; only an unexpected close ends the session.
+      onClosed: (live) => {
+        if (session.live === live) void this.terminate(session, 'closed');
+      },
+    };
   }
 
   private async serveWithoutSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -317,34 +429,26 @@ export class SessionManager
     }
     this.pendingSessions++;
     this.countPrincipal(principal, +1);
+    const session = new McpSession(sessionId, principal, Date.now());
     let registered = false;
-    let server: McpServerInstance | undefined;
+    let live: LiveSession | undefined;
     try {
-      server = await this.createServer({ sessionId, principal });
-      const { eventStore } = this.options;
-      const transport = this.createTransport({
-        sessionIdGenerator: () => sessionId,
-        enableJsonResponse: this.options.jsonResponse,
-        eventStore: eventStore && scopeEventStore(eventStore, sessionId),
-        retryInterval: this.options.retryInterval,
-        keepAliveMs: this.options.keepAliveInterval,
-        onsessioninitialized: () => {
+      live = await this.builder.build(session, {
+        ...this.callbacksFor(session),
+        onInitialized: () => {
           registered = true;
           this.pendingSessions--;
+          session.live = live;
           this.register(session, initialize);
         },
-        onsessionclosed: () => this.terminate(session, 'deleted'),
       });
-      const session = new McpSession(sessionId, principal, server, transport, Date.now());
-      transport.onclose = () => void this.terminate(session, 'closed');
-      await server.connect(transport);
       this.track(res, session, false);
-      await transport.handleRequest(req, res, body);
+      await serveNodeRequest(live.transport, req, res, body);
     } finally {
       if (!registered) {
         this.pendingSessions--;
         this.countPrincipal(principal, -1);
-        if (server) await this.closeServer(server);
+        if (live) await this.closeServer(live.server);
         await this.purgeEvents(sessionId);
       }
     }
@@ -356,13 +460,13 @@ export class SessionManager
       ? requested
       : LATEST_PROTOCOL_VERSION;
     session.clientInfo = initialize.params.clientInfo;
+    session.initializeRequest = initialize;
     this.sessions.set(session.id, session);
-    this.lifecycle.next({
-      type: 'created',
-      sessionId: session.id,
-      principal: session.principal,
-      at: new Date(),
-    });
+    this.publish({ type: 'created', sessionId: session.id, principal: session.principal });
+  }
+
+  private publish(event: SessionEventWithoutTime): void {
+    this.lifecycle.next({ ...event, at: new Date() } as SessionEvent);
   }
 
   private async serveStateless(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -376,17 +480,14 @@ export class SessionManager
     const server = await this.createServer({
       sessionId: undefined,
       principal: this.options.principalResolver(req),
+      state: {},
     });
     this.statelessServers.add(server);
-    const transport = this.createTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: this.options.jsonResponse,
-      keepAliveMs: this.options.keepAliveInterval,
-    });
+    const transport = this.builder.buildStatelessTransport();
     res.once('close', () => void this.closeServer(server));
     this.track(res, undefined, false);
     await server.connect(transport);
-    await transport.handleRequest(req, res, parsed.body);
+    await serveNodeRequest(transport, req, res, parsed.body);
   }
 
   private sessionsOf(principal: string): number {
@@ -398,14 +499,6 @@ export class SessionManager
     const count = this.sessionsOf(principal) + delta;
     if (count > 0) this.principalSessions.set(principal, count);
     else this.principalSessions.delete(principal);
-  }
-
-  private createTransport(
-    options: StreamableHTTPServerTransportOptions,
-  ): StreamableHTTPServerTransport {
-    return this.options.jsonResponse
-      ? new JsonResponseTransport(options)
-      : new StreamableHTTPServerTransport(options);
   }
 
   /**
@@ -499,14 +592,10 @@ export class SessionManager
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
     this.countPrincipal(session.principal, -1);
-    this.lifecycle.next({
-      type: 'closed',
-      sessionId: session.id,
-      principal: session.principal,
-      reason,
-      at: new Date(),
-    });
-    await this.closeServer(session.server);
+    this.publish({ type: 'closed', sessionId: session.id, principal: session.principal, reason });
+    const { live } = session;
+    session.live = undefined;
+    if (live) await this.closeServer(live.server);
     // The SDK transport leaves a pending JSON response open when it closes; answer it here.
     const error = reason === 'shutdown' ? SHUTTING_DOWN : SESSION_NOT_FOUND;
     for (const res of session.openResponses) endResponse(res, error);

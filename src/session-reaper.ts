@@ -12,7 +12,7 @@ import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.j
 import { SessionManager } from './session-manager.service.js';
 
 /**
- * The periodic job that closes idle and over-age sessions, registered as an interval in `@nestjs/schedule`'s
+ * The periodic job that closes idle and over-age sessions and hibernates quiet ones, registered as an interval in `@nestjs/schedule`'s
  * `SchedulerRegistry` (the application imports `ScheduleModule.forRoot()`). A sweep never overlaps
  * the previous one and logs its own errors.
  */
@@ -31,7 +31,12 @@ export class SessionReaper implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   onModuleInit(): void {
-    if (this.options.sessionIdleTimeoutMs === null && this.options.maxSessionLifetimeMs === null) {
+    const { sessionIdleTimeoutMs, maxSessionLifetimeMs, hibernateAfterMs } = this.options;
+    if (
+      sessionIdleTimeoutMs === null &&
+      maxSessionLifetimeMs === null &&
+      hibernateAfterMs === null
+    ) {
       return;
     }
     if (!this.scheduler) {
@@ -56,7 +61,10 @@ export class SessionReaper implements OnModuleInit, BeforeApplicationShutdown {
     this.sweeping = true;
     try {
       const closed = await this.sessions.reapExpiredSessions();
-      if (closed > 0) this.logger.debug(`Closed ${closed} expired session(s)`);
+      const hibernated = await this.sessions.hibernateIdleSessions();
+      if (closed + hibernated > 0) {
+        this.logger.debug(`Closed ${closed} expired and hibernated ${hibernated} idle session(s)`);
+      }
     } catch (error) {
       this.logger.error('Reaping idle sessions failed', (error as Error).stack);
     } finally {

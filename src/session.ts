@@ -1,10 +1,10 @@
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { Implementation, InitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerResponse } from 'node:http';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerInstance } from './mcp-server-factory.js';
 
 /**
- * A read-only view of a live session, as the introspection API returns it.
+ * A read-only view of a session, as the introspection API returns it.
  *
  * @publicApi
  */
@@ -21,6 +21,8 @@ export interface SessionInfo {
   /** The protocol version negotiated at `initialize`. */
   protocolVersion: string | undefined;
   clientInfo: Implementation | undefined;
+  /** True while the session holds no server or transport, only its record. */
+  hibernated: boolean;
 }
 
 /** How long sessions may live: idle, and in all. `null` means no limit. */
@@ -29,22 +31,39 @@ export interface SessionLimits {
   lifetimeMs: number | null;
 }
 
-/** A live session: its record, its server and transport, and what keeps it busy. */
+/** The parts of a session that hibernation releases: its server and its transport. */
+export interface LiveSession {
+  server: McpServerInstance;
+  transport: WebStandardStreamableHTTPServerTransport;
+}
+
+/**
+ * A session: its record (what it takes to rebuild it), and while it is awake, its server and
+ * transport. The record is what a hibernated session keeps.
+ */
 export class McpSession {
   readonly createdAt: number;
   lastActivityAt: number;
   inFlightRequests = 0;
   openStreams = 0;
-  /** Responses still open, so that closing the session can end those the transport leaves open. */
-  readonly openResponses = new Set<ServerResponse>();
   protocolVersion: string | undefined;
   clientInfo: Implementation | undefined;
+  /** The client's `initialize` request, replayed to rebuild the session after hibernation. */
+  initializeRequest: InitializeRequest | undefined;
+  /** Whether the client sent `notifications/initialized`, replayed with `initialize`. */
+  clientInitialized = false;
+  /** Application state that survives hibernation (see `McpServerContext.state`). */
+  readonly state: Record<string, unknown> = {};
+  /** The server and transport; `undefined` while hibernated. */
+  live: LiveSession | undefined;
+  /** The rebuild in progress, shared by every request that wakes the session at once. */
+  waking: Promise<LiveSession> | undefined;
+  /** Responses still open, so that closing the session can end those the transport leaves open. */
+  readonly openResponses = new Set<ServerResponse>();
 
   constructor(
     readonly id: string,
     readonly principal: string | undefined,
-    readonly server: McpServerInstance,
-    readonly transport: StreamableHTTPServerTransport,
     now: number,
   ) {
     this.createdAt = now;
@@ -67,15 +86,21 @@ export class McpSession {
     this.lastActivityAt = now;
   }
 
+  /** True when nothing is in flight and the session has been quiet for at least `quietMs`. */
+  isQuietFor(now: number, quietMs: number): boolean {
+    return (
+      this.inFlightRequests === 0 && this.openStreams === 0 && now - this.lastActivityAt >= quietMs
+    );
+  }
+
   /**
    * Why the session is over at `now`, if it is: `expired` past its absolute lifetime; `idle` when
    * nothing is in flight and it has been quiet for at least the idle timeout.
    */
   expiry(now: number, limits: SessionLimits): 'idle' | 'expired' | undefined {
     if (limits.lifetimeMs !== null && now - this.createdAt >= limits.lifetimeMs) return 'expired';
-    if (limits.idleMs === null || this.inFlightRequests > 0 || this.openStreams > 0)
-      return undefined;
-    return now - this.lastActivityAt >= limits.idleMs ? 'idle' : undefined;
+    if (limits.idleMs !== null && this.isQuietFor(now, limits.idleMs)) return 'idle';
+    return undefined;
   }
 
   info(): SessionInfo {
@@ -88,6 +113,7 @@ export class McpSession {
       principal: this.principal,
       protocolVersion: this.protocolVersion,
       clientInfo: this.clientInfo,
+      hibernated: this.live === undefined,
     };
   }
 }

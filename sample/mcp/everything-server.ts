@@ -98,26 +98,41 @@ function describeElicitation(result: ElicitResult): string {
   return `action=${result.action}, content=${JSON.stringify(result.content ?? {})}`;
 }
 
+/** What the session remembers across hibernation, in the module's per-session state object. */
+interface PersistedState {
+  logLevel?: LoggingLevel;
+  subscriptions?: string[];
+}
+
 /**
- * What belongs to one MCP session, and so to one server instance: the log level the client chose
- * and the resources it subscribed to.
+ * What belongs to one MCP session: the log level the client chose and the resources it subscribed
+ * to. Both live in the module's per-session state, so they survive hibernation; the update timer
+ * of the watched resource belongs to this server instance and restarts when the session wakes.
  */
 class SessionState {
-  private logLevel: LoggingLevel = 'debug';
-  private readonly subscriptions = new Set<string>();
   private watchedRevision = 0;
   private watchTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly server: McpServer) {}
+  constructor(
+    private readonly server: McpServer,
+    private readonly persisted: PersistedState,
+  ) {
+    this.syncWatchTimer();
+  }
+
+  private get subscriptions(): string[] {
+    return (this.persisted.subscriptions ??= []);
+  }
 
   /** Applies `logging/setLevel`. */
   setLogLevel(level: LoggingLevel): void {
-    this.logLevel = level;
+    this.persisted.logLevel = level;
   }
 
   /** Logs to the client on the current request's stream, unless `level` is below the chosen one. */
   async log(extra: ToolExtra, level: LoggingLevel, data: string): Promise<void> {
-    if (LOG_SEVERITY.indexOf(level) < LOG_SEVERITY.indexOf(this.logLevel)) return;
+    const chosen = this.persisted.logLevel ?? 'debug';
+    if (LOG_SEVERITY.indexOf(level) < LOG_SEVERITY.indexOf(chosen)) return;
     await extra.sendNotification({
       method: 'notifications/message',
       params: { level, logger: LOGGER, data },
@@ -125,12 +140,12 @@ class SessionState {
   }
 
   subscribe(uri: string): void {
-    this.subscriptions.add(uri);
+    if (!this.subscriptions.includes(uri)) this.subscriptions.push(uri);
     this.syncWatchTimer();
   }
 
   unsubscribe(uri: string): void {
-    this.subscriptions.delete(uri);
+    this.persisted.subscriptions = this.subscriptions.filter((subscribed) => subscribed !== uri);
     this.syncWatchTimer();
   }
 
@@ -139,15 +154,15 @@ class SessionState {
     return `Watched resource content, revision ${this.watchedRevision}`;
   }
 
-  /** Drops the subscriptions and stops the update timer; called when the session closes. */
+  /** Stops the update timer; called when this server closes (session end or hibernation). */
   dispose(): void {
-    this.subscriptions.clear();
-    this.syncWatchTimer();
+    clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
   }
 
   /** Runs the update timer of the watched resource exactly while it is subscribed. */
   private syncWatchTimer(): void {
-    const watched = this.subscriptions.has(WATCHED_URI);
+    const watched = this.subscriptions.includes(WATCHED_URI);
     if (watched && !this.watchTimer) {
       this.watchTimer = setInterval(() => this.updateWatched(), WATCHED_UPDATE_MS).unref();
     } else if (!watched && this.watchTimer) {
@@ -159,7 +174,7 @@ class SessionState {
   /** Changes the watched resource and tells the client, if it subscribed to it. */
   private updateWatched(): void {
     this.watchedRevision += 1;
-    if (!this.subscriptions.has(WATCHED_URI)) return;
+    if (!this.subscriptions.includes(WATCHED_URI)) return;
     this.server.server.sendResourceUpdated({ uri: WATCHED_URI }).catch(() => {
       // The transport is gone; the close handler stops the timer.
     });
@@ -170,8 +185,12 @@ class SessionState {
  * Builds a new, unconnected server for one MCP session.
  *
  * @param deps - the Nest services that the tools use.
+ * @param state - the module's per-session state, which survives hibernation.
  */
-export function buildEverythingServer(deps: EverythingServerDeps): McpServer {
+export function buildEverythingServer(
+  deps: EverythingServerDeps,
+  state: Record<string, unknown> = {},
+): McpServer {
   const server = new McpServer(
     { name: 'nestjs-mcp-session-everything', version: '1.0.0' },
     {
@@ -184,7 +203,7 @@ export function buildEverythingServer(deps: EverythingServerDeps): McpServer {
       },
     },
   );
-  const session = new SessionState(server);
+  const session = new SessionState(server, state as PersistedState);
 
   registerContentTools(server);
   registerInteractiveTools(server, session);

@@ -1,5 +1,10 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CreateMessageResultSchema, ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageResultSchema,
+  ElicitResultSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { McpServerFactory } from '../../src/index.js';
@@ -11,12 +16,32 @@ export const serverStats = { created: 0 };
  * A small MCP server for the end-to-end specs: echo, sleep with progress, a notification on the
  * standalone stream, a tool that drops its own SSE stream, sampling and elicitation round trips.
  */
-export const testServerFactory: McpServerFactory = () => {
+export const testServerFactory: McpServerFactory = ({ state }) => {
   serverStats.created++;
   const server = new McpServer(
     { name: 'test-server', version: '1.0.0' },
-    { capabilities: { logging: {} } },
+    { capabilities: { logging: {}, resources: { subscribe: true } } },
   );
+  // Subscriptions live in the session state, so they survive hibernation.
+  const subscriptions = (): string[] => ((state.subscriptions as string[] | undefined) ??= []);
+  server.registerResource('watched', 'test://watched', { mimeType: 'text/plain' }, (uri) => ({
+    contents: [{ uri: uri.href, text: 'watched' }],
+  }));
+  server.server.setRequestHandler(SubscribeRequestSchema, ({ params }) => {
+    if (!subscriptions().includes(params.uri)) subscriptions().push(params.uri);
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, ({ params }) => {
+    state.subscriptions = subscriptions().filter((uri) => uri !== params.uri);
+    return {};
+  });
+  server.registerTool('touch', { inputSchema: { uri: z.string() } }, async ({ uri }, extra) => {
+    const notified = subscriptions().includes(uri);
+    if (notified) {
+      await extra.sendNotification({ method: 'notifications/resources/updated', params: { uri } });
+    }
+    return { content: [{ type: 'text', text: notified ? 'notified' : 'not subscribed' }] };
+  });
   server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({
     content: [{ type: 'text', text }],
   }));

@@ -1,0 +1,140 @@
+import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  WebStandardStreamableHTTPServerTransport,
+  type WebStandardStreamableHTTPServerTransportOptions,
+} from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { scopeEventStore } from './event-store/session-event-store.interface.js';
+import { JsonResponseTransport } from './json-response.transport.js';
+import type { McpServerContext, McpServerInstance } from './mcp-server-factory.js';
+import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
+import type { LiveSession, McpSession } from './session.js';
+
+/** What the manager does when a session's transport reports a lifecycle change. */
+export interface LiveSessionCallbacks {
+  /** The transport accepted the session's first `initialize`. */
+  onInitialized?: () => void;
+  /** The client sent `DELETE`. */
+  onDeleted: () => Promise<void>;
+  /** The transport closed without the manager asking it to. */
+  onClosed: (live: LiveSession) => void;
+}
+
+const REPLAY_URL = 'http://localhost/mcp';
+const REPLAY_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+};
+
+/**
+ * Builds the live part of a session (a new server from the factory, connected to a new transport
+ * bound to the session id), and brings a rebuilt one back to the initialized state by replaying
+ * the client's stored `initialize` (and `notifications/initialized`) through the transport's
+ * public request API. The one mechanism serves new sessions and sessions that wake from
+ * hibernation.
+ */
+export class LiveSessionBuilder {
+  /** The event recorder of each transport built, to mute it during a replay. */
+  private readonly recorders = new WeakMap<object, EventRecorder | undefined>();
+
+  constructor(
+    private readonly options: ResolvedMcpSessionOptions,
+    private readonly createServer: (context: McpServerContext) => Promise<McpServerInstance>,
+  ) {}
+
+  /** A new server and transport for the session, connected but not yet initialized. */
+  async build(session: McpSession, callbacks: LiveSessionCallbacks): Promise<LiveSession> {
+    const server = await this.createServer({
+      sessionId: session.id,
+      principal: session.principal,
+      state: session.state,
+    });
+    const recorder = this.recorderFor(session.id);
+    const transport = this.createTransport({
+      sessionIdGenerator: () => session.id,
+      enableJsonResponse: this.options.jsonResponse,
+      eventStore: recorder?.eventStore,
+      retryInterval: this.options.retryInterval,
+      keepAliveMs: this.options.keepAliveInterval,
+      onsessioninitialized: () => callbacks.onInitialized?.(),
+      onsessionclosed: callbacks.onDeleted,
+    });
+    const live: LiveSession = { server, transport };
+    transport.onclose = () => callbacks.onClosed(live);
+    this.recorders.set(transport, recorder);
+    await server.connect(transport);
+    return live;
+  }
+
+  /**
+   * Brings a rebuilt session to the state its client left it in. The replayed exchange is not
+   * recorded in the event store: no client will ever resume it.
+   */
+  async replayInitialization(live: LiveSession, session: McpSession): Promise<void> {
+    if (!session.initializeRequest)
+      throw new Error(`Session ${session.id} has no initialize to replay`);
+    const recorder = this.recorders.get(live.transport);
+    if (recorder) recorder.muted = true;
+    try {
+      await this.send(live, session.initializeRequest, {});
+      if (session.clientInitialized) {
+        await this.send(
+          live,
+          { jsonrpc: '2.0', method: 'notifications/initialized' },
+          {
+            'mcp-session-id': session.id,
+            'mcp-protocol-version': session.protocolVersion ?? '',
+          },
+        );
+      }
+    } finally {
+      if (recorder) recorder.muted = false;
+    }
+  }
+
+  /** A transport for one stateless request. */
+  buildStatelessTransport(): WebStandardStreamableHTTPServerTransport {
+    return this.createTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: this.options.jsonResponse,
+      keepAliveMs: this.options.keepAliveInterval,
+    });
+  }
+
+  private async send(live: LiveSession, message: unknown, headers: Record<string, string>) {
+    const response = await live.transport.handleRequest(
+      new Request(REPLAY_URL, { method: 'POST', headers: { ...REPLAY_HEADERS, ...headers } }),
+      { parsedBody: message },
+    );
+    const text = await response.text();
+    if (!response.ok) throw new Error(`Replaying the session's initialization failed: ${text}`);
+  }
+
+  private recorderFor(sessionId: string): EventRecorder | undefined {
+    const store = this.options.eventStore;
+    if (!store) return undefined;
+    const scoped = scopeEventStore(store, sessionId);
+    const recorder: EventRecorder = {
+      muted: false,
+      eventStore: {
+        ...scoped,
+        storeEvent: (streamId, message) =>
+          recorder.muted ? Promise.resolve('replay') : scoped.storeEvent(streamId, message),
+      },
+    };
+    return recorder;
+  }
+
+  private createTransport(
+    options: WebStandardStreamableHTTPServerTransportOptions,
+  ): WebStandardStreamableHTTPServerTransport {
+    return this.options.jsonResponse
+      ? new JsonResponseTransport(options)
+      : new WebStandardStreamableHTTPServerTransport(options);
+  }
+}
+
+/** A session's event store, which can be muted while the session's initialization is replayed. */
+interface EventRecorder {
+  muted: boolean;
+  eventStore: EventStore;
+}
