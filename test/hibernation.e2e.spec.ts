@@ -6,9 +6,10 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { filter, firstValueFrom, type Subscription } from 'rxjs';
 import { InMemoryEventStore, type SessionEvent } from '../src/index.js';
+import { waitFor } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import {
-  MCP_POST_HEADERS,
+  sessionHeaders,
   openRawSession,
   openStream,
   rawRequest,
@@ -48,10 +49,6 @@ async function connect(t: TestApp) {
 
 function textOf(result: Awaited<ReturnType<Client['callTool']>>): string {
   return (result.content as Array<{ text: string }>)[0].text;
-}
-
-function headers(sessionId: string) {
-  return { ...MCP_POST_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
 }
 
 describe('hibernation', () => {
@@ -139,7 +136,7 @@ describe('hibernation', () => {
   it('replays, after rehydration, the events of a stream from before hibernation', async () => {
     const sessionId = await openRawSession(t.url);
     const call = await rawRequest(t.url, {
-      headers: headers(sessionId),
+      headers: sessionHeaders(sessionId),
       body: JSON.stringify({
         jsonrpc: '2.0',
         id: 5,
@@ -152,7 +149,7 @@ describe('hibernation', () => {
     expect(store.sessionCount).toBeGreaterThan(0);
 
     const replay = await openStream(t.url, {
-      headers: { ...headers(sessionId), 'last-event-id': primingId },
+      headers: { ...sessionHeaders(sessionId), 'last-event-id': primingId },
     });
     expect(replay.status).toBe(200);
     const text = await replay.waitFor((received) => received.includes('kept'));
@@ -168,7 +165,7 @@ describe('hibernation', () => {
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         rawRequest(t.url, {
-          headers: headers(sessionId),
+          headers: sessionHeaders(sessionId),
           body: JSON.stringify({ jsonrpc: '2.0', id: 100 + i, method: 'ping' }),
         }),
       ),
@@ -181,7 +178,7 @@ describe('hibernation', () => {
   it('never hibernates a session with a request in flight or an open GET stream', async () => {
     const sessionId = await openRawSession(t.url);
     const call = rawRequest(t.url, {
-      headers: headers(sessionId),
+      headers: sessionHeaders(sessionId),
       body: JSON.stringify({
         jsonrpc: '2.0',
         id: 9,
@@ -194,7 +191,7 @@ describe('hibernation', () => {
     expect(await t.manager.hibernate(sessionId)).toBe(false);
     expect((await call).status).toBe(200);
 
-    const stream = await openStream(t.url, { headers: headers(sessionId) });
+    const stream = await openStream(t.url, { headers: sessionHeaders(sessionId) });
     await waitFor(() => t.manager.get(sessionId)?.openStreams === 1);
     expect(await t.manager.hibernateIdleSessions(LATER())).toBe(0);
     stream.close();
@@ -215,12 +212,15 @@ describe('hibernation', () => {
     const sessionId = await openRawSession(t.url);
     expect(await t.manager.hibernate(sessionId)).toBe(true);
     const servers = serverStats.created;
-    const deleted = await rawRequest(t.url, { method: 'DELETE', headers: headers(sessionId) });
+    const deleted = await rawRequest(t.url, {
+      method: 'DELETE',
+      headers: sessionHeaders(sessionId),
+    });
     expect(deleted.status).toBe(200);
     expect(serverStats.created).toBe(servers);
     expect(count('closed', sessionId)).toBe(1);
     const after = await rawRequest(t.url, {
-      headers: headers(sessionId),
+      headers: sessionHeaders(sessionId),
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
     });
     expect(after.status).toBe(404);
@@ -242,11 +242,3 @@ describe('hibernation on the reaper schedule (real time)', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -3,16 +3,13 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { filter, firstValueFrom } from 'rxjs';
 import { MCP_SERVER_FACTORY, McpSessionModule, type SessionClosedEvent } from '../src/index.js';
+import { waitFor } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/app.js';
-import { MCP_POST_HEADERS, openRawSession, openStream, rawRequest } from './support/http.js';
+import { sessionHeaders, openRawSession, openStream, rawRequest } from './support/http.js';
 import { testServerFactory } from './support/test-server.js';
 
 const IDLE_SECONDS = 60;
 const REAP_SECONDS = 5;
-
-function headers(sessionId: string) {
-  return { ...MCP_POST_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
-}
 
 function callSleep(ms: number) {
   return JSON.stringify({
@@ -64,13 +61,13 @@ describe('idle expiry with fake timers (Date and setInterval faked, I/O real)', 
     await jest.advanceTimersByTimeAsync(2 * REAP_SECONDS * 1000);
     expect((await closed).reason).toBe('idle');
     expect(t.manager.count()).toBe(0);
-    const after = await rawRequest(t.url, { method: 'GET', headers: headers(id) });
+    const after = await rawRequest(t.url, { method: 'GET', headers: sessionHeaders(id) });
     expect(after.status).toBe(404);
   });
 
   it('idleness starts when the last in-flight request finishes', async () => {
     const id = await openRawSession(t.url);
-    const call = rawRequest(t.url, { headers: headers(id), body: callSleep(300) });
+    const call = rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(300) });
     await waitFor(() => t.manager.get(id)?.inFlightRequests === 1);
     // Far past the timeout while the call is in flight: the session must survive.
     await jest.advanceTimersByTimeAsync((IDLE_SECONDS + 3 * REAP_SECONDS) * 1000);
@@ -85,7 +82,7 @@ describe('idle expiry with fake timers (Date and setInterval faked, I/O real)', 
 
   it('an open GET stream keeps the session alive', async () => {
     const id = await openRawSession(t.url);
-    const stream = await openStream(t.url, { headers: headers(id) });
+    const stream = await openStream(t.url, { headers: sessionHeaders(id) });
     await waitFor(() => t.manager.get(id)?.openStreams === 1);
     await jest.advanceTimersByTimeAsync(3 * IDLE_SECONDS * 1000);
     expect(t.manager.get(id)).toBeDefined();
@@ -100,7 +97,7 @@ describe('idle expiry with fake timers (Date and setInterval faked, I/O real)', 
     for (let i = 0; i < 3; i++) {
       await jest.advanceTimersByTimeAsync((IDLE_SECONDS - 2 * REAP_SECONDS) * 1000);
       const res = await rawRequest(t.url, {
-        headers: headers(id),
+        headers: sessionHeaders(id),
         body: JSON.stringify({ jsonrpc: '2.0', id: i + 10, method: 'ping' }),
       });
       expect(res.status).toBe(200);
@@ -132,7 +129,7 @@ describe('expiry on access, before the sweep', () => {
       const id = await openRawSession(t.url);
       const closed = closedEvent(t, id);
       jest.setSystemTime(Date.now() + (IDLE_SECONDS + 1) * 1000);
-      const res = await rawRequest(t.url, { headers: headers(id), body: callSleep(0) });
+      const res = await rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(0) });
       expect(res.status).toBe(404);
       expect(res.json().error.code).toBe(-32001);
       expect((await closed).reason).toBe('idle');
@@ -167,14 +164,14 @@ describe('maxSessionLifetime (absolute lifetime), with fake timers', () => {
       for (let elapsed = 0; elapsed < 25; elapsed += 5) {
         await jest.advanceTimersByTimeAsync(5000);
         const ping = await rawRequest(t.url, {
-          headers: headers(active),
+          headers: sessionHeaders(active),
           body: JSON.stringify({ jsonrpc: '2.0', id: elapsed, method: 'ping' }),
         });
         expect(ping.status).toBe(200);
       }
       jest.setSystemTime(Date.now() + 6000);
       const late = await rawRequest(t.url, {
-        headers: headers(active),
+        headers: sessionHeaders(active),
         body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'ping' }),
       });
       expect(late.status).toBe(404);
@@ -228,11 +225,3 @@ describe('the reaper needs @nestjs/schedule', () => {
     await app.close();
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

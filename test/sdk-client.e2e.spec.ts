@@ -6,6 +6,7 @@ import {
   LoggingMessageNotificationSchema,
   type LoggingMessageNotification,
 } from '@modelcontextprotocol/sdk/types.js';
+import { waitFor } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/app.js';
 
 interface Connected {
@@ -128,7 +129,7 @@ describe('the SDK client: standalone stream and resumption', () => {
       client.setNotificationHandler(LoggingMessageNotificationSchema, resolve),
     );
     // The client opens the GET stream after initialization; wait until the server sees it.
-    await waitUntil(() => t.manager.get(transport.sessionId!)?.openStreams === 1);
+    await waitFor(() => t.manager.get(transport.sessionId!)?.openStreams === 1);
     await client.callTool({ name: 'notify', arguments: { text: 'hello from the server' } });
     expect((await received).params.data).toBe('hello from the server');
     await transport.terminateSession();
@@ -149,14 +150,6 @@ describe('the SDK client: standalone stream and resumption', () => {
     await client.close();
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('the SDK client: server-to-client requests in JSON-response mode', () => {
   let t: TestApp;

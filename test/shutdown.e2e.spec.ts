@@ -1,19 +1,17 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { filter, lastValueFrom, toArray } from 'rxjs';
 import type { SessionClosedEvent } from '../src/index.js';
+import { waitFor } from './support/wait.js';
 import { liveHandles, startTestApp } from './support/app.js';
 import {
   MCP_POST_HEADERS,
+  sessionHeaders,
   initializeBody,
   openRawSession,
   openStream,
   rawRequest,
   sseMessages,
 } from './support/http.js';
-
-function headers(sessionId: string) {
-  return { ...MCP_POST_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
-}
 
 function callSleep(ms: number, id = 5) {
   return JSON.stringify({
@@ -24,14 +22,6 @@ function callSleep(ms: number, id = 5) {
   });
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('graceful shutdown', () => {
   it('refuses new work with 503, ends streams, lets in-flight calls finish, then closes everything', async () => {
     const before = liveHandles();
@@ -40,9 +30,11 @@ describe('graceful shutdown', () => {
     expect(registry.getIntervals()).toContain('McpSessionModule:reaper:/mcp');
 
     const ids = await Promise.all([1, 2, 3].map(() => openRawSession(t.url)));
-    const streams = await Promise.all(ids.map((id) => openStream(t.url, { headers: headers(id) })));
+    const streams = await Promise.all(
+      ids.map((id) => openStream(t.url, { headers: sessionHeaders(id) })),
+    );
     const calls = ids.map((id) =>
-      rawRequest(t.url, { headers: headers(id), body: callSleep(400) }),
+      rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(400) }),
     );
     await waitFor(() =>
       t.manager.list().every((s) => s.inFlightRequests === 1 && s.openStreams === 1),
@@ -65,11 +57,14 @@ describe('graceful shutdown', () => {
     expect(refusedInit.json().error.code).toBe(-32000);
     expect(refusedInit.headers['mcp-session-id']).toBeUndefined();
     const refusedCall = await rawRequest(t.url, {
-      headers: headers(ids[0]),
+      headers: sessionHeaders(ids[0]),
       body: callSleep(1, 9),
     });
     expect(refusedCall.status).toBe(503);
-    const refusedStream = await rawRequest(t.url, { method: 'GET', headers: headers(ids[0]) });
+    const refusedStream = await rawRequest(t.url, {
+      method: 'GET',
+      headers: sessionHeaders(ids[0]),
+    });
     expect(refusedStream.status).toBe(503);
 
     for (const call of await Promise.all(calls)) {
@@ -92,7 +87,7 @@ describe('graceful shutdown', () => {
   it('closes calls that outlive the grace period', async () => {
     const t = await startTestApp({ options: { shutdownGracePeriod: 0.2 } });
     const id = await openRawSession(t.url);
-    const call = rawRequest(t.url, { headers: headers(id), body: callSleep(60_000) });
+    const call = rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(60_000) });
     await waitFor(() => t.manager.get(id)?.inFlightRequests === 1);
     const started = Date.now();
     await t.close();
@@ -105,7 +100,7 @@ describe('graceful shutdown', () => {
   it('answers a pending JSON response with 503 when the grace period ends', async () => {
     const t = await startTestApp({ options: { shutdownGracePeriod: 0.2, jsonResponse: true } });
     const id = await openRawSession(t.url);
-    const call = rawRequest(t.url, { headers: headers(id), body: callSleep(60_000) });
+    const call = rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(60_000) });
     await waitFor(() => t.manager.get(id)?.inFlightRequests === 1);
     await t.close();
     const response = await call;

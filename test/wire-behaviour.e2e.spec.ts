@@ -3,6 +3,7 @@ import { InMemoryEventStore, type SessionEvent } from '../src/index.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import {
   MCP_POST_HEADERS,
+  sessionHeaders,
   initializeBody,
   openRawSession,
   openStream,
@@ -12,10 +13,6 @@ import {
 import { serverStats } from './support/test-server.js';
 
 const V = '2025-11-25';
-
-function sessionHeaders(sessionId: string, extra: Record<string, string> = {}) {
-  return { ...MCP_POST_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': V, ...extra };
-}
 
 function callTool(name: string, args: Record<string, unknown>, id = 2): string {
   return JSON.stringify({

@@ -60,6 +60,19 @@ export function rawRequest(baseUrl: string, options: RawRequest = {}): Promise<R
   });
 }
 
+/** Headers of a well-formed request on a session (protocol 2025-11-25). */
+export function sessionHeaders(
+  sessionId: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...MCP_POST_HEADERS,
+    'mcp-session-id': sessionId,
+    'mcp-protocol-version': '2025-11-25',
+    ...extra,
+  };
+}
+
 /** Builds a JSON-RPC `initialize` request body. */
 export function initializeBody(protocolVersion = '2025-11-25', id: number | string = 1): string {
   return JSON.stringify({
