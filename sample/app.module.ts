@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { MCP_SERVER_FACTORY, McpSessionModule, type McpServerFactory } from '../src/index.js';
 import { GreetingService } from './greeting.service.js';
 import { mcpSessionOptionsFromConfig } from './mcp-session.config.js';
+import { SessionLogService } from './session-log.service.js';
 import { buildEverythingServer } from './mcp/everything-server.js';
 
 /**
@@ -22,6 +23,7 @@ import { buildEverythingServer } from './mcp/everything-server.js';
   ],
   providers: [
     GreetingService,
+    SessionLogService,
     {
       provide: MCP_SERVER_FACTORY,
       inject: [GreetingService],
