@@ -7,12 +7,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
-  isInitializeRequest,
-  isInitializedNotification,
-  isJSONRPCRequest,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
   type InitializeRequest,
@@ -21,21 +16,29 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable, Subject } from 'rxjs';
 import { checkDnsRebinding } from './http/dns-rebinding.js';
 import {
+  findInitialize,
+  hasInitializedNotification,
+  hasRequests,
+  readJsonRpcBody,
+} from './http/json-rpc-body.js';
+import {
   JsonRpcErrorCode,
+  methodNotAllowed,
+  SESSION_ID_MALFORMED,
+  SESSION_ID_REQUIRED,
   SESSION_NOT_FOUND,
+  SHUTTING_DOWN,
+  unsupportedProtocolVersion,
   writeJsonRpcError,
   type HttpJsonRpcError,
 } from './http/json-rpc-error.js';
 import { serveNodeRequest } from './http/node-bridge.js';
-import { readRequestBody } from './http/request-body.js';
+import { endResponse, OpenResponses } from './http/open-responses.js';
 import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.builder.js';
-import { MCP_SERVER_FACTORY, MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
+import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
-import type {
-  McpServerContext,
-  McpServerFactory,
-  McpServerInstance,
-} from './mcp-server-factory.js';
+import type { McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
+import { createServer, findServerFactory } from './mcp-server-factory.resolver.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
 import { type LiveSession, McpSession, type SessionInfo, type SessionLimits } from './session.js';
 
@@ -50,43 +53,6 @@ type SessionEventWithoutTime = SessionEvent extends infer E
 
 /** Session ids are visible ASCII only (0x21–0x7E), as the transport specification requires. */
 const SESSION_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
-
-const SESSION_ID_REQUIRED: HttpJsonRpcError = {
-  status: 400,
-  code: JsonRpcErrorCode.ServerError,
-  message: 'Bad Request: Mcp-Session-Id header is required',
-};
-
-const SHUTTING_DOWN: HttpJsonRpcError = {
-  status: 503,
-  code: JsonRpcErrorCode.ServerError,
-  message: 'Service Unavailable: the server is shutting down',
-  headers: { Connection: 'close' },
-};
-
-function methodNotAllowed(allow: string): HttpJsonRpcError {
-  return {
-    status: 405,
-    code: JsonRpcErrorCode.ServerError,
-    message: 'Method not allowed.',
-    headers: { Allow: allow },
-  };
-}
-
-function hasRequests(body: unknown): boolean {
-  return Array.isArray(body) ? body.some((m) => isJSONRPCRequest(m)) : isJSONRPCRequest(body);
-}
-
-function hasInitializedNotification(body: unknown): boolean {
-  return Array.isArray(body)
-    ? body.some((m) => isInitializedNotification(m))
-    : isInitializedNotification(body);
-}
-
-function findInitialize(body: unknown): InitializeRequest | undefined {
-  const messages: unknown[] = Array.isArray(body) ? body : [body];
-  return messages.find((m): m is InitializeRequest => isInitializeRequest(m));
-}
 
 /**
  * Manages the MCP Streamable HTTP sessions of one endpoint: creates them on `initialize`, routes
@@ -108,8 +74,7 @@ export class SessionManager
   private pendingSessions = 0;
   /** Sessions (live and opening) per principal, for `maxSessionsPerPrincipal`. */
   private readonly principalSessions = new Map<string, number>();
-  private readonly openResponses = new Set<ServerResponse>();
-  private drainWaiters: Array<() => void> = [];
+  private readonly openResponses = new OpenResponses();
   private readonly builder: LiveSessionBuilder;
 
   /**
@@ -122,7 +87,9 @@ export class SessionManager
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
     private readonly moduleRef: ModuleRef,
   ) {
-    this.builder = new LiveSessionBuilder(options, (context) => this.createServer(context));
+    this.builder = new LiveSessionBuilder(options, (context) =>
+      createServer(this.serverFactory, context),
+    );
   }
 
   /** Finds the application's server factory and starts admitting requests. */
@@ -132,7 +99,7 @@ export class SessionManager
         `SessionManager has already been ${this.state === 'stopped' ? 'shut down' : 'started'}; a manager runs once. Create a new application to serve again.`,
       );
     }
-    this.serverFactory = this.findServerFactory();
+    this.serverFactory = findServerFactory(this.moduleRef);
     this.state = 'running';
   }
 
@@ -142,7 +109,7 @@ export class SessionManager
     this.state = 'draining';
     for (const session of this.sessions.values())
       session.live?.transport.closeStandaloneSSEStream();
-    const drained = await this.waitForDrain(this.options.shutdownGracePeriodMs);
+    const drained = await this.openResponses.drained(this.options.shutdownGracePeriodMs);
     if (!drained) {
       this.logger.warn(
         `Shutdown grace period elapsed with ${this.openResponses.size} request(s) in flight; closing them.`,
@@ -150,7 +117,7 @@ export class SessionManager
     }
     await Promise.all([...this.sessions.values()].map((s) => this.terminate(s, 'shutdown')));
     await Promise.all([...this.statelessServers].map((server) => this.closeServer(server)));
-    for (const res of this.openResponses) endResponse(res, SHUTTING_DOWN);
+    this.openResponses.endAll(SHUTTING_DOWN);
     this.state = 'stopped';
   }
 
@@ -272,11 +239,7 @@ export class SessionManager
     const header = req.headers['mcp-session-id'];
     if (header === undefined || header === '') return this.serveWithoutSession(req, res);
     if (typeof header !== 'string' || !SESSION_ID_PATTERN.test(header)) {
-      return writeJsonRpcError(res, {
-        status: 400,
-        code: JsonRpcErrorCode.ServerError,
-        message: 'Bad Request: Mcp-Session-Id header is malformed',
-      });
+      return writeJsonRpcError(res, SESSION_ID_MALFORMED);
     }
     return this.serveSession(header, req, res);
   }
@@ -289,7 +252,7 @@ export class SessionManager
     if (!session) return writeJsonRpcError(res, SESSION_NOT_FOUND);
     let body: unknown;
     if (req.method === 'POST') {
-      const parsed = await this.readJsonRpcBody(req);
+      const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
       if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
       if (this.state === 'draining' && hasRequests(parsed.body)) {
         return writeJsonRpcError(res, SHUTTING_DOWN);
@@ -373,27 +336,18 @@ export class SessionManager
   private async serveWithoutSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.state === 'draining') return writeJsonRpcError(res, SHUTTING_DOWN);
     if (req.method !== 'POST') return writeJsonRpcError(res, this.missingSessionError(req));
-    const parsed = await this.readJsonRpcBody(req);
+    const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
     if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
     const initialize = findInitialize(parsed.body);
     if (!initialize) return writeJsonRpcError(res, this.missingSessionError(req));
     return this.openSession(req, res, parsed.body, initialize);
   }
 
-  /**
-   * A request without a session: 400. A client speaking a protocol revision we do not support
-   * (such as the sessionless 2026-07-28) is told which versions we do, so it falls back to
-   * `initialize`.
-   */
+  /** The 400 for a request without a session id: -32022 when its protocol version is unknown. */
   private missingSessionError(req: IncomingMessage): HttpJsonRpcError {
     const requested = req.headers['mcp-protocol-version'];
     if (typeof requested === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(requested)) {
-      return {
-        status: 400,
-        code: JsonRpcErrorCode.UnsupportedProtocolVersion,
-        message: `Unsupported protocol version: ${requested}`,
-        data: { supported: [...SUPPORTED_PROTOCOL_VERSIONS], requested },
-      };
+      return unsupportedProtocolVersion(requested, SUPPORTED_PROTOCOL_VERSIONS);
     }
     return SESSION_ID_REQUIRED;
   }
@@ -471,13 +425,13 @@ export class SessionManager
 
   private async serveStateless(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.state === 'draining') return writeJsonRpcError(res, SHUTTING_DOWN);
-    const parsed = await this.readJsonRpcBody(req);
+    const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
     if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
     if (!findInitialize(parsed.body)) {
       const versionError = this.missingSessionError(req);
       if (versionError !== SESSION_ID_REQUIRED) return writeJsonRpcError(res, versionError);
     }
-    const server = await this.createServer({
+    const server = await createServer(this.serverFactory, {
       sessionId: undefined,
       principal: this.options.principalResolver(req),
       state: {},
@@ -516,75 +470,10 @@ export class SessionManager
     return session;
   }
 
-  /**
-   * Checks `Accept` and `Content-Type` as the SDK transport does, then reads and parses the body
-   * within `maxRequestBodySize`.
-   */
-  private async readJsonRpcBody(
-    req: IncomingMessage,
-  ): Promise<{ body: unknown } | { error: HttpJsonRpcError }> {
-    const accept = req.headers.accept ?? '';
-    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-      return {
-        error: {
-          status: 406,
-          code: JsonRpcErrorCode.ServerError,
-          message: 'Not Acceptable: Client must accept both application/json and text/event-stream',
-        },
-      };
-    }
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (contentType !== 'application/json') {
-      return {
-        error: {
-          status: 415,
-          code: JsonRpcErrorCode.ServerError,
-          message: 'Unsupported Media Type: Content-Type must be application/json',
-        },
-      };
-    }
-    const read = await readRequestBody(req, this.options.maxRequestBodySize);
-    if (read.kind === 'error') return { error: read.error };
-    if (read.kind === 'parsed') return { body: read.value };
-    try {
-      return { body: JSON.parse(read.text) as unknown };
-    } catch {
-      return {
-        error: {
-          status: 400,
-          code: JsonRpcErrorCode.ParseError,
-          message: 'Parse error: Invalid JSON',
-        },
-      };
-    }
-  }
-
   /** Counts a request as in flight until its response closes, for idleness and shutdown. */
   private track(res: ServerResponse, session: McpSession | undefined, isStream: boolean): void {
-    this.openResponses.add(res);
     session?.begin(res, isStream, Date.now());
-    res.once('close', () => {
-      this.openResponses.delete(res);
-      session?.end(res, isStream, Date.now());
-      if (this.openResponses.size === 0) {
-        for (const wake of this.drainWaiters.splice(0)) wake();
-      }
-    });
-  }
-
-  private waitForDrain(timeoutMs: number): Promise<boolean> {
-    if (this.openResponses.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.drainWaiters = this.drainWaiters.filter((wake) => wake !== onDrained);
-        resolve(false);
-      }, timeoutMs);
-      const onDrained = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.drainWaiters.push(onDrained);
-    });
+    this.openResponses.add(res, () => session?.end(res, isStream, Date.now()));
   }
 
   /** Removes a session once: publishes its end, closes its server and streams, purges its events. */
@@ -620,53 +509,4 @@ export class SessionManager
       );
     }
   }
-
-  private async createServer(context: McpServerContext): Promise<McpServerInstance> {
-    const server: unknown = await this.serverFactory(context);
-    if (server instanceof McpServer) {
-      if (server.isConnected()) throw new Error(ALREADY_CONNECTED);
-      return server;
-    }
-    if (server instanceof Server) {
-      if (server.transport !== undefined) throw new Error(ALREADY_CONNECTED);
-      return server;
-    }
-    throw new Error(
-      `The MCP server factory returned ${describe(server)}, not an McpServer or Server. Return a new server from the factory provided under MCP_SERVER_FACTORY.`,
-    );
-  }
-
-  private findServerFactory(): McpServerFactory {
-    let factory: unknown;
-    try {
-      factory = this.moduleRef.get(MCP_SERVER_FACTORY, { strict: false });
-    } catch {
-      throw new Error(
-        'McpSessionModule found no MCP server factory. Provide one in a module of your application: ' +
-          '{ provide: MCP_SERVER_FACTORY, useFactory: (...services) => () => new McpServer(...), inject: [...] }.',
-      );
-    }
-    if (typeof factory !== 'function') {
-      throw new Error(
-        `The provider for MCP_SERVER_FACTORY must be a function that returns a new McpServer or Server per session, got ${describe(factory)}. Use useFactory: () => () => createServer().`,
-      );
-    }
-    return factory as McpServerFactory;
-  }
-}
-
-const ALREADY_CONNECTED =
-  'The MCP server factory returned a server that is already connected to a transport. An SDK server serves one transport: build a new server on every call of the factory.';
-
-/** Ends a response that is still open: with an error if nothing was sent yet, else as it is. */
-function endResponse(res: ServerResponse, error: HttpJsonRpcError): void {
-  if (res.writableEnded) return;
-  if (res.headersSent) res.end();
-  else writeJsonRpcError(res, error);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
-  return typeof value;
 }

@@ -45,3 +45,51 @@ export const SESSION_NOT_FOUND: HttpJsonRpcError = {
   code: JsonRpcErrorCode.SessionNotFound,
   message: 'Session not found',
 };
+
+/** The 400 for a request that needs a session and names none. */
+export const SESSION_ID_REQUIRED: HttpJsonRpcError = {
+  status: 400,
+  code: JsonRpcErrorCode.ServerError,
+  message: 'Bad Request: Mcp-Session-Id header is required',
+};
+
+/** The 400 for a session id that no session could ever have. */
+export const SESSION_ID_MALFORMED: HttpJsonRpcError = {
+  status: 400,
+  code: JsonRpcErrorCode.ServerError,
+  message: 'Bad Request: Mcp-Session-Id header is malformed',
+};
+
+/** The 503 of a server that is not (or no longer) admitting work. */
+export const SHUTTING_DOWN: HttpJsonRpcError = {
+  status: 503,
+  code: JsonRpcErrorCode.ServerError,
+  message: 'Service Unavailable: the server is shutting down',
+  headers: { Connection: 'close' },
+};
+
+/** The 405 for a method the endpoint does not serve, with the methods it does. */
+export function methodNotAllowed(allow: string): HttpJsonRpcError {
+  return {
+    status: 405,
+    code: JsonRpcErrorCode.ServerError,
+    message: 'Method not allowed.',
+    headers: { Allow: allow },
+  };
+}
+
+/**
+ * The 400 for a protocol version we do not speak, listing those we do, so that a client of a
+ * newer revision (such as the sessionless 2026-07-28) falls back to `initialize`.
+ */
+export function unsupportedProtocolVersion(
+  requested: string,
+  supported: readonly string[],
+): HttpJsonRpcError {
+  return {
+    status: 400,
+    code: JsonRpcErrorCode.UnsupportedProtocolVersion,
+    message: `Unsupported protocol version: ${requested}`,
+    data: { supported: [...supported], requested },
+  };
+}

@@ -1,0 +1,52 @@
+import type { ServerResponse } from 'node:http';
+import { writeJsonRpcError, type HttpJsonRpcError } from './json-rpc-error.js';
+
+/** The responses still open on the endpoint, so that shutdown can wait for them to drain. */
+export class OpenResponses {
+  private readonly responses = new Set<ServerResponse>();
+  private drainWaiters: Array<() => void> = [];
+
+  get size(): number {
+    return this.responses.size;
+  }
+
+  /** Counts `res` as open until it closes; `onClose` runs when it does. */
+  add(res: ServerResponse, onClose?: () => void): void {
+    this.responses.add(res);
+    res.once('close', () => {
+      this.responses.delete(res);
+      onClose?.();
+      if (this.responses.size === 0) {
+        for (const wake of this.drainWaiters.splice(0)) wake();
+      }
+    });
+  }
+
+  /** Resolves true once no response is open, or false when `timeoutMs` passes first. */
+  drained(timeoutMs: number): Promise<boolean> {
+    if (this.responses.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onDrained = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.drainWaiters = this.drainWaiters.filter((wake) => wake !== onDrained);
+        resolve(false);
+      }, timeoutMs);
+      this.drainWaiters.push(onDrained);
+    });
+  }
+
+  /** Ends every response still open (see {@link endResponse}). */
+  endAll(error: HttpJsonRpcError): void {
+    for (const res of this.responses) endResponse(res, error);
+  }
+}
+
+/** Ends a response that is still open: with an error if nothing was sent yet, else as it is. */
+export function endResponse(res: ServerResponse, error: HttpJsonRpcError): void {
+  if (res.writableEnded) return;
+  if (res.headersSent) res.end();
+  else writeJsonRpcError(res, error);
+}

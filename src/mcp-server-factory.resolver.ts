@@ -1,0 +1,56 @@
+import type { ModuleRef } from '@nestjs/core';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { MCP_SERVER_FACTORY } from './mcp-session.constants.js';
+import type {
+  McpServerContext,
+  McpServerFactory,
+  McpServerInstance,
+} from './mcp-server-factory.js';
+
+const ALREADY_CONNECTED =
+  'The MCP server factory returned a server that is already connected to a transport. An SDK server serves one transport: build a new server on every call of the factory.';
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
+  return typeof value;
+}
+
+/** Finds the application's factory under `MCP_SERVER_FACTORY`, in any module. */
+export function findServerFactory(moduleRef: ModuleRef): McpServerFactory {
+  let factory: unknown;
+  try {
+    factory = moduleRef.get(MCP_SERVER_FACTORY, { strict: false });
+  } catch {
+    throw new Error(
+      'McpSessionModule found no MCP server factory. Provide one in a module of your application: ' +
+        '{ provide: MCP_SERVER_FACTORY, useFactory: (...services) => () => new McpServer(...), inject: [...] }.',
+    );
+  }
+  if (typeof factory !== 'function') {
+    throw new Error(
+      `The provider for MCP_SERVER_FACTORY must be a function that returns a new McpServer or Server per session, got ${describe(factory)}. Use useFactory: () => () => createServer().`,
+    );
+  }
+  return factory as McpServerFactory;
+}
+
+/** Calls the factory and checks that it returned a new, unconnected server. */
+export async function createServer(
+  factory: McpServerFactory,
+  context: McpServerContext,
+): Promise<McpServerInstance> {
+  const server: unknown = await factory(context);
+  if (server instanceof McpServer) {
+    if (server.isConnected()) throw new Error(ALREADY_CONNECTED);
+    return server;
+  }
+  if (server instanceof Server) {
+    if (server.transport !== undefined) throw new Error(ALREADY_CONNECTED);
+    return server;
+  }
+  throw new Error(
+    `The MCP server factory returned ${describe(server)}, not an McpServer or Server. Return a new server from the factory provided under MCP_SERVER_FACTORY.`,
+  );
+}
