@@ -24,8 +24,8 @@ function num(value: string | undefined, name: string): number | undefined {
 
 function eventStore(value: string | undefined): McpSessionModuleOptions['eventStore'] {
   if (value === undefined || value === '' || value === 'memory') return 'memory';
-  if (value === 'none') return 'none';
-  throw new Error(`MCP_EVENT_STORE must be "memory" or "none", got "${value}"`);
+  if (value === 'none' || value === 'redis') return value;
+  throw new Error(`MCP_EVENT_STORE must be "memory", "redis" or "none", got "${value}"`);
 }
 
 /**
@@ -45,6 +45,7 @@ export function mcpSessionOptionsFromConfig(config: ConfigService): McpSessionMo
     maxSessions: num(env('MCP_MAX_SESSIONS'), 'MCP_MAX_SESSIONS'),
     retryInterval: num(env('MCP_RETRY_INTERVAL'), 'MCP_RETRY_INTERVAL'),
     eventStore: eventStore(env('MCP_EVENT_STORE')),
+    redis: { url: env('REDIS_URL') || undefined },
     maxRequestBodySize: num(env('MCP_MAX_BODY_BYTES'), 'MCP_MAX_BODY_BYTES'),
     shutdownGracePeriod: num(env('MCP_SHUTDOWN_GRACE'), 'MCP_SHUTDOWN_GRACE'),
     security: {

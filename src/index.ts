@@ -29,5 +29,6 @@ export {
   InMemoryEventStore,
   type InMemoryEventStoreOptions,
 } from './event-store/in-memory-event-store.js';
+export { RedisEventStore, type RedisEventStoreOptions } from './event-store/redis-event-store.js';
 export { resolveDefaultPrincipal } from './principal.js';
 export { mcpCorsOptions } from './http/cors.js';

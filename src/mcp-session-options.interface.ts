@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { SessionEventStore } from './event-store/session-event-store.interface.js';
 import type { InMemoryEventStoreOptions } from './event-store/in-memory-event-store.js';
+import type { RedisEventStoreOptions } from './event-store/redis-event-store.js';
 
 /**
  * DNS-rebinding protection: which `Host` and `Origin` headers the endpoint accepts.
@@ -44,11 +45,17 @@ export interface McpSessionModuleOptions {
   path?: string;
   /**
    * Where resumable SSE events are kept: `'memory'` for the bounded, session-scoped
-   * {@link InMemoryEventStore}, `'none'` to disable resumability, or a store of your own (inject it
-   * in `forRootAsync`).
+   * {@link InMemoryEventStore}; `'redis'` for a {@link RedisEventStore} the module connects at
+   * startup (see `redis`) and closes at shutdown; `'none'` to disable resumability; or a store of
+   * your own (inject it in `forRootAsync`).
    * @default 'memory'
    */
-  eventStore?: 'memory' | 'none' | SessionEventStore;
+  eventStore?: 'memory' | 'redis' | 'none' | SessionEventStore;
+  /**
+   * The Redis event store's server and bounds, with `eventStore: 'redis'`.
+   * @default { url: 'redis://127.0.0.1:6379' }
+   */
+  redis?: RedisEventStoreOptions;
   /**
    * Bounds of the default in-memory event store.
    * @default { maxEventsPerStream: 1000, maxTotalBytes: 10 MiB }

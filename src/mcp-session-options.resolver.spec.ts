@@ -337,7 +337,7 @@ describe('resolveMcpSessionOptions', () => {
       ['security.allowedOrigins', 'not an array', untyped({ security: { allowedOrigins: {} } })],
       ['security.allowedOrigins', 'with an empty entry', { security: { allowedOrigins: [''] } }],
       ['eventStore', 'missing methods', untyped({ eventStore: { storeEvent: async () => 'x' } })],
-      ['eventStore', 'an unknown string', untyped({ eventStore: 'redis' })],
+      ['eventStore', 'an unknown string', untyped({ eventStore: 'postgres' })],
       ['eventStore', 'a number', untyped({ eventStore: 1 })],
       ['path', 'empty', { path: '' }],
       ['path', 'blank', { path: '   ' }],

@@ -6,6 +6,7 @@ import type {
   McpSessionModuleOptions,
 } from './mcp-session-options.interface.js';
 import { InMemoryEventStore } from './event-store/in-memory-event-store.js';
+import { RedisEventStore } from './event-store/redis-event-store.js';
 import type { SessionEventStore } from './event-store/session-event-store.interface.js';
 import { resolveDefaultPrincipal } from './principal.js';
 
@@ -98,7 +99,8 @@ function resolveEventStore(
   options: McpSessionModuleOptions,
 ): Pick<ResolvedMcpSessionOptions, 'eventStore' | 'ownsEventStore'> {
   const choice = options.eventStore ?? 'memory';
-  if (choice === 'none' || options.stateless) {
+  // A Redis store needs a connection: createMcpSessionOptions makes it.
+  if (choice === 'none' || choice === 'redis' || options.stateless) {
     return { eventStore: undefined, ownsEventStore: false };
   }
   if (choice === 'memory') {
@@ -109,8 +111,8 @@ function resolveEventStore(
   if (typeof store !== 'object' || methods.some((m) => typeof store[m as never] !== 'function')) {
     throw new McpSessionOptionsError(
       'eventStore',
-      `must be 'memory', 'none' or an object implementing SessionEventStore (${methods.join(', ')})`,
-      'Pass a SessionEventStore instance, or one of the two strings.',
+      `must be 'memory', 'redis', 'none' or an object implementing SessionEventStore (${methods.join(', ')})`,
+      'Pass a SessionEventStore instance, or one of the three strings.',
     );
   }
   return { eventStore: choice as SessionEventStore, ownsEventStore: false };
@@ -258,4 +260,18 @@ export function resolveMcpSessionOptions(
     shutdownGracePeriodMs: graceSeconds * 1000,
     principalResolver: options.principalResolver ?? resolveDefaultPrincipal,
   };
+}
+
+/**
+ * Resolves the options (see {@link resolveMcpSessionOptions}) and makes what needs I/O: with
+ * `eventStore: 'redis'`, a connected {@link RedisEventStore}, so that an unreachable Redis fails
+ * the application at startup with a clear error.
+ */
+export async function createMcpSessionOptions(
+  options: McpSessionModuleOptions = {},
+): Promise<ResolvedMcpSessionOptions> {
+  const resolved = resolveMcpSessionOptions(options);
+  if (options.eventStore !== 'redis' || resolved.stateless) return resolved;
+  const eventStore = await RedisEventStore.connect(options.redis);
+  return { ...resolved, eventStore, ownsEventStore: true };
 }

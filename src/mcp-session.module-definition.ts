@@ -4,7 +4,7 @@ import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import { createMcpSessionController } from './mcp-session.controller.js';
 import type { McpSessionModuleOptions } from './mcp-session-options.interface.js';
 import {
-  resolveMcpSessionOptions,
+  createMcpSessionOptions,
   type ResolvedMcpSessionOptions,
 } from './mcp-session-options.resolver.js';
 
@@ -36,7 +36,7 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYN
           {
             provide: MCP_SESSION_OPTIONS,
             inject: [MODULE_OPTIONS_TOKEN],
-            useFactory: (options: McpSessionModuleOptions) => resolveMcpSessionOptions(options),
+            useFactory: (options: McpSessionModuleOptions) => createMcpSessionOptions(options),
           },
         ];
         const controllers = [];

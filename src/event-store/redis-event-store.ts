@@ -1,0 +1,222 @@
+import { Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Redis } from 'ioredis';
+import type { SessionEventStore } from './session-event-store.interface.js';
+
+/**
+ * Options of the {@link RedisEventStore}.
+ *
+ * @publicApi
+ */
+export interface RedisEventStoreOptions {
+  /**
+   * The Redis server, for a store that creates its own client (`RedisEventStore.connect`).
+   * @default 'redis://127.0.0.1:6379'
+   */
+  url?: string;
+  /**
+   * Prefix of every key the store writes.
+   * @default 'mcp:'
+   */
+  keyPrefix?: string;
+  /**
+   * Events kept per stream; older ones are trimmed first.
+   * @default 1000
+   */
+  maxEventsPerStream?: number;
+  /**
+   * Seconds a session's events outlive its last event, so that the events of a session whose
+   * replica died before purging them still go away.
+   * @default 86400
+   */
+  ttlSeconds?: number;
+}
+
+/** Redis reads a stream entry as `[id, [field, value, …]]`. */
+type StreamEntry = [id: string, fields: string[]];
+
+const REPLAY_BATCH = 500;
+const EVENT_ID = /^([\w-]{8})\.(.+):(\d+-\d+)$/;
+
+/**
+ * A short tag of the session, carried in its event ids: stream ids repeat across sessions (every
+ * standalone stream is `_GET_stream`), so without it another session's event id would name a
+ * position in this session's stream of the same name.
+ */
+function sessionTag(sessionId: string): string {
+  return createHash('sha256').update(sessionId).digest('base64url').slice(0, 8);
+}
+
+function isPrimingEvent(message: JSONRPCMessage): boolean {
+  return Object.keys(message).length === 0;
+}
+
+/**
+ * An event store on Redis Streams, so that any replica can resume any session's streams: one
+ * Redis stream per MCP stream, trimmed to `maxEventsPerStream`, expiring `ttlSeconds` after its
+ * last event, and deleted when the session ends. Keys carry the session id in a hash tag, so a
+ * session's keys share one Redis Cluster slot. Event ids have the form
+ * `<session tag>.<stream id>:<Redis id>`; keys are built from the session id of the request,
+ * never from the event id, so one session cannot reach another's events.
+ *
+ * `ioredis` is an optional peer dependency, loaded only when a store is created with `connect`.
+ *
+ * @publicApi
+ */
+export class RedisEventStore implements SessionEventStore {
+  private readonly keyPrefix: string;
+  private readonly maxEventsPerStream: number;
+  private readonly ttlSeconds: number;
+
+  /**
+   * @param client an `ioredis` client; the store closes it at `close()` only if `ownsClient`.
+   */
+  constructor(
+    private readonly client: Redis,
+    options: RedisEventStoreOptions = {},
+    private readonly ownsClient = false,
+  ) {
+    this.keyPrefix = options.keyPrefix ?? 'mcp:';
+    this.maxEventsPerStream = options.maxEventsPerStream ?? 1000;
+    this.ttlSeconds = options.ttlSeconds ?? 86_400;
+    for (const [name, value] of Object.entries({
+      maxEventsPerStream: this.maxEventsPerStream,
+      ttlSeconds: this.ttlSeconds,
+    })) {
+      if (!Number.isInteger(value) || value <= 0) {
+        throw new RangeError(`RedisEventStore option "${name}" must be a positive integer`);
+      }
+    }
+  }
+
+  /**
+   * Creates a store with its own client, and checks that Redis answers. Commands fail at once
+   * while Redis is unreachable, rather than queueing, so requests fail instead of hanging.
+   *
+   * @throws Error naming the URL and how to fix it, when `ioredis` is missing or Redis does not answer.
+   */
+  static async connect(options: RedisEventStoreOptions = {}): Promise<RedisEventStore> {
+    const url = options.url ?? 'redis://127.0.0.1:6379';
+    let RedisClient: typeof Redis;
+    try {
+      ({ Redis: RedisClient } = await import('ioredis'));
+    } catch (error) {
+      throw new Error('RedisEventStore needs the "ioredis" package: npm install ioredis', {
+        cause: error,
+      });
+    }
+    let connected = false;
+    const client = new RedisClient(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      // Reconnect after a lost connection, but do not retry a first connection that failed.
+      retryStrategy: (attempt) => (connected ? Math.min(attempt * 200, 2000) : null),
+    });
+    const logger = new Logger(RedisEventStore.name);
+    client.on('error', (error: Error) => {
+      if (connected) logger.warn(`Redis at ${url}: ${error.message}`);
+    });
+    try {
+      await client.connect();
+      await client.ping();
+      connected = true;
+    } catch (error) {
+      client.disconnect();
+      throw new Error(
+        `RedisEventStore could not reach Redis at ${url}: ${(error as Error).message}. Start Redis or fix the URL.`,
+        { cause: error },
+      );
+    }
+    return new RedisEventStore(client, options, true);
+  }
+
+  async storeEvent(
+    sessionId: string,
+    streamId: StreamId,
+    message: JSONRPCMessage,
+  ): Promise<EventId> {
+    const key = this.streamKey(sessionId, streamId);
+    const index = this.indexKey(sessionId);
+    const results = await this.client
+      .multi()
+      .xadd(key, 'MAXLEN', String(this.maxEventsPerStream), '*', 'm', JSON.stringify(message))
+      .expire(key, this.ttlSeconds)
+      .sadd(index, streamId)
+      .expire(index, this.ttlSeconds)
+      .exec();
+    const [error, redisId] = results?.[0] ?? [new Error('Redis transaction aborted'), null];
+    if (error) throw error;
+    return `${sessionTag(sessionId)}.${streamId}:${String(redisId)}`;
+  }
+
+  async getStreamIdForEventId(sessionId: string, eventId: EventId): Promise<StreamId | undefined> {
+    const parsed = this.parse(sessionId, eventId);
+    if (!parsed) return undefined;
+    const exists = await this.client.exists(this.streamKey(sessionId, parsed.streamId));
+    return exists ? parsed.streamId : undefined;
+  }
+
+  async replayEventsAfter(
+    sessionId: string,
+    lastEventId: EventId,
+    send: (eventId: EventId, message: JSONRPCMessage) => Promise<void>,
+  ): Promise<StreamId> {
+    const parsed = this.parse(sessionId, lastEventId);
+    const key = parsed && this.streamKey(sessionId, parsed.streamId);
+    if (!parsed || !key || !(await this.client.exists(key))) {
+      throw new Error(`Unknown event id for this session: ${lastEventId}`);
+    }
+    let after = parsed.redisId;
+    for (;;) {
+      const entries = (await this.client.xrange(
+        key,
+        `(${after}`,
+        '+',
+        'COUNT',
+        REPLAY_BATCH,
+      )) as StreamEntry[];
+      for (const [redisId, fields] of entries) {
+        const message = JSON.parse(fields[1]) as JSONRPCMessage;
+        if (!isPrimingEvent(message)) {
+          await send(`${sessionTag(sessionId)}.${parsed.streamId}:${redisId}`, message);
+        }
+      }
+      if (entries.length < REPLAY_BATCH) return parsed.streamId;
+      after = entries[entries.length - 1][0];
+    }
+  }
+
+  async purgeSession(sessionId: string): Promise<void> {
+    const index = this.indexKey(sessionId);
+    const streamIds = await this.client.smembers(index);
+    await this.client.del(
+      index,
+      ...streamIds.map((streamId) => this.streamKey(sessionId, streamId)),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.client.quit();
+  }
+
+  private streamKey(sessionId: string, streamId: StreamId): string {
+    return `${this.keyPrefix}events:{${sessionId}}:${streamId}`;
+  }
+
+  private indexKey(sessionId: string): string {
+    return `${this.keyPrefix}streams:{${sessionId}}`;
+  }
+
+  /** The stream and position an event id names, if it is an id of this session. */
+  private parse(
+    sessionId: string,
+    eventId: EventId,
+  ): { streamId: StreamId; redisId: string } | undefined {
+    const match = EVENT_ID.exec(eventId);
+    if (!match || match[1] !== sessionTag(sessionId)) return undefined;
+    return { streamId: match[2], redisId: match[3] };
+  }
+}

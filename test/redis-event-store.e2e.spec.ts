@@ -1,0 +1,63 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Redis } from 'ioredis';
+import { startTestApp, type TestApp } from './support/app.js';
+import { startRedis, type TestRedis } from './support/redis.js';
+
+describe("the module with eventStore: 'redis'", () => {
+  let redis: TestRedis;
+  let inspector: Redis;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    inspector = new Redis(redis.url);
+    t = await startTestApp({
+      options: { eventStore: 'redis', redis: { url: redis.url, keyPrefix: redis.keyPrefix } },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await inspector?.quit();
+    await redis?.stop();
+  });
+
+  const keys = () => inspector.keys(`${redis.keyPrefix}*`);
+
+  it('resumes a dropped stream from Redis, and purges the session at DELETE', async () => {
+    const client = new Client({ name: 'redis-client', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL('/mcp', t.url), {
+      reconnectionOptions: {
+        initialReconnectionDelay: 20,
+        maxReconnectionDelay: 100,
+        reconnectionDelayGrowFactor: 1.5,
+        maxRetries: 5,
+      },
+    });
+    await client.connect(transport);
+    const logs: unknown[] = [];
+    client.setNotificationHandler(
+      LoggingMessageNotificationSchema,
+      (n) => void logs.push(n.params.data),
+    );
+    const result = await client.callTool({
+      name: 'drop-stream',
+      arguments: { text: 'from redis' },
+    });
+    expect((result.content as Array<{ text: string }>)[0].text).toBe('after drop: from redis');
+    expect(logs).toContain('before drop');
+    const sessionKeys = await keys();
+    expect(sessionKeys.some((key) => key.includes(transport.sessionId!))).toBe(true);
+
+    await transport.terminateSession();
+    await client.close();
+    expect(await keys()).toEqual([]);
+  });
+
+  it('fails at startup, with a clear error, when Redis is unreachable', async () => {
+    await expect(
+      startTestApp({ options: { eventStore: 'redis', redis: { url: 'redis://127.0.0.1:1' } } }),
+    ).rejects.toThrow(/could not reach Redis at redis:\/\/127\.0\.0\.1:1/);
+  });
+});
