@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   WebStandardStreamableHTTPServerTransport,
@@ -33,6 +34,7 @@ const REPLAY_HEADERS = {
  * hibernation.
  */
 export class LiveSessionBuilder {
+  private readonly logger = new Logger(LiveSessionBuilder.name);
   /** The event recorder of each transport built, to mute it during a replay. */
   private readonly recorders = new WeakMap<object, EventRecorder | undefined>();
 
@@ -117,8 +119,18 @@ export class LiveSessionBuilder {
       muted: false,
       eventStore: {
         ...scoped,
-        storeEvent: (streamId, message) =>
-          recorder.muted ? Promise.resolve('replay') : scoped.storeEvent(streamId, message),
+        storeEvent: async (streamId, message) => {
+          if (recorder.muted) return 'replay';
+          try {
+            return await scoped.storeEvent(streamId, message);
+          } catch (error) {
+            // The message is still delivered, without an event id: only resumability is lost.
+            this.logger.warn(
+              `Storing an event of session ${sessionId} failed: ${(error as Error).message}`,
+            );
+            return '';
+          }
+        },
       },
     };
     return recorder;

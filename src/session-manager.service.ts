@@ -20,6 +20,7 @@ import {
   hasInitializedNotification,
   hasRequests,
   readJsonRpcBody,
+  requestIdsOf,
 } from './http/json-rpc-body.js';
 import {
   JsonRpcErrorCode,
@@ -258,6 +259,15 @@ export class SessionManager
         return writeJsonRpcError(res, SHUTTING_DOWN);
       }
       body = parsed.body;
+      const ids = requestIdsOf(body);
+      if (!session.claimRequestIds(ids)) {
+        return writeJsonRpcError(res, {
+          status: 400,
+          code: JsonRpcErrorCode.InvalidRequest,
+          message: 'Invalid Request: a request with this id is already in flight on the session',
+        });
+      }
+      res.once('close', () => ids.forEach((id) => session.requestIdsInFlight.delete(id)));
       if (hasInitializedNotification(body)) session.clientInitialized = true;
     }
     if (req.method === 'DELETE' && !session.live) return this.deleteHibernated(session, req, res);
@@ -398,6 +408,8 @@ export class SessionManager
       });
       this.track(res, session, false);
       await serveNodeRequest(live.transport, req, res, body);
+      // A session whose initialize failed after it was registered is unknown to its client.
+      if (registered && res.statusCode !== 200) await this.terminate(session, 'error');
     } finally {
       if (!registered) {
         this.pendingSessions--;

@@ -58,6 +58,8 @@ export class McpSession {
   live: LiveSession | undefined;
   /** The rebuild in progress, shared by every request that wakes the session at once. */
   waking: Promise<LiveSession> | undefined;
+  /** Ids of the client's requests being answered: the transport routes responses by id. */
+  readonly requestIdsInFlight = new Set<string | number>();
   /** Responses still open, so that closing the session can end those the transport leaves open. */
   readonly openResponses = new Set<ServerResponse>();
 
@@ -84,6 +86,18 @@ export class McpSession {
     if (isStream) this.openStreams--;
     else this.inFlightRequests--;
     this.lastActivityAt = now;
+  }
+
+  /**
+   * Marks request ids as in flight; false (and nothing marked) when one already is, or repeats,
+   * since the transport would send one request's response to the other.
+   */
+  claimRequestIds(ids: Array<string | number>): boolean {
+    if (new Set(ids).size !== ids.length || ids.some((id) => this.requestIdsInFlight.has(id))) {
+      return false;
+    }
+    for (const id of ids) this.requestIdsInFlight.add(id);
+    return true;
   }
 
   /** True when nothing is in flight and the session has been quiet for at least `quietMs`. */

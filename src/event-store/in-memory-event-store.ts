@@ -16,14 +16,22 @@ export interface InMemoryEventStoreOptions {
   maxEventsPerStream?: number;
   /**
    * Serialized size of all events kept, across sessions; the oldest events are dropped first.
+   * Events are held serialized, so this bounds their memory too.
    * @default 10485760 (10 MiB)
    */
   maxTotalBytes?: number;
+  /**
+   * Streams kept per session (every SSE response is a stream); the oldest stream is dropped
+   * with its events when a session opens one more.
+   * @default 1000
+   */
+  maxStreamsPerSession?: number;
 }
 
 interface StoredEvent {
   seq: number;
-  message: JSONRPCMessage;
+  /** The message, serialized: a string costs far less memory than the parsed object. */
+  json: string;
   bytes: number;
 }
 
@@ -47,9 +55,8 @@ const EVENT_ID_SEPARATOR = '.';
 /** Sequence numbers in event ids: one spelling per number. */
 const CANONICAL_SEQUENCE = /^[1-9]\d{0,15}$/;
 
-function isPrimingEvent(message: JSONRPCMessage): boolean {
-  return Object.keys(message).length === 0;
-}
+/** The SDK stores a priming event as an empty message. */
+const PRIMING_JSON = '{}';
 
 /**
  * The default event store: in process memory, scoped by session, bounded per stream and in total,
@@ -60,6 +67,7 @@ function isPrimingEvent(message: JSONRPCMessage): boolean {
 export class InMemoryEventStore implements SessionEventStore {
   private readonly maxEventsPerStream: number;
   private readonly maxTotalBytes: number;
+  private readonly maxStreamsPerSession: number;
   private readonly logsBySession = new Map<string, Map<StreamId, StreamLog>>();
   private readonly logsByToken = new Map<string, StreamLog>();
   private ageOrder: AgeEntry[] = [];
@@ -70,9 +78,11 @@ export class InMemoryEventStore implements SessionEventStore {
   constructor(options: InMemoryEventStoreOptions = {}) {
     this.maxEventsPerStream = options.maxEventsPerStream ?? 1000;
     this.maxTotalBytes = options.maxTotalBytes ?? 10 * 1024 * 1024;
+    this.maxStreamsPerSession = options.maxStreamsPerSession ?? 1000;
     for (const [name, value] of Object.entries({
       maxEventsPerStream: this.maxEventsPerStream,
       maxTotalBytes: this.maxTotalBytes,
+      maxStreamsPerSession: this.maxStreamsPerSession,
     })) {
       if (!Number.isInteger(value) || value <= 0) {
         throw new RangeError(`InMemoryEventStore option "${name}" must be a positive integer`);
@@ -101,11 +111,8 @@ export class InMemoryEventStore implements SessionEventStore {
     message: JSONRPCMessage,
   ): Promise<EventId> {
     const log = this.logFor(sessionId, streamId);
-    const event: StoredEvent = {
-      seq: log.nextSeq++,
-      message,
-      bytes: Buffer.byteLength(JSON.stringify(message)),
-    };
+    const json = JSON.stringify(message);
+    const event: StoredEvent = { seq: log.nextSeq++, json, bytes: Buffer.byteLength(json) };
     log.events.push(event);
     this.ageOrder.push({ log, seq: event.seq });
     this.totalBytes += event.bytes;
@@ -132,8 +139,9 @@ export class InMemoryEventStore implements SessionEventStore {
     const { log, seq } = found;
     const missed = log.events.filter((event) => event.seq > seq);
     for (const event of missed) {
-      if (!isPrimingEvent(event.message)) {
-        await send(`${log.token}${EVENT_ID_SEPARATOR}${event.seq}`, event.message);
+      if (event.json !== PRIMING_JSON) {
+        const message = JSON.parse(event.json) as JSONRPCMessage;
+        await send(`${log.token}${EVENT_ID_SEPARATOR}${event.seq}`, message);
       }
     }
     return log.streamId;
@@ -143,12 +151,7 @@ export class InMemoryEventStore implements SessionEventStore {
     const logs = this.logsBySession.get(sessionId);
     if (!logs) return;
     this.logsBySession.delete(sessionId);
-    for (const log of logs.values()) {
-      log.purged = true;
-      this.logsByToken.delete(log.token);
-      for (const event of log.events) this.forget(event);
-      log.events = [];
-    }
+    for (const log of logs.values()) this.dropLog(log);
     this.compactAgeOrder();
   }
 
@@ -169,6 +172,11 @@ export class InMemoryEventStore implements SessionEventStore {
     }
     let log = logs.get(streamId);
     if (!log) {
+      if (logs.size >= this.maxStreamsPerSession) {
+        const oldest = logs.values().next().value as StreamLog;
+        logs.delete(oldest.streamId);
+        this.dropLog(oldest);
+      }
       const token = randomBytes(12).toString('base64url');
       log = { sessionId, streamId, token, nextSeq: 1, events: [], purged: false };
       logs.set(streamId, log);
@@ -186,6 +194,14 @@ export class InMemoryEventStore implements SessionEventStore {
     if (!log || log.sessionId !== sessionId || !CANONICAL_SEQUENCE.test(seqText)) return undefined;
     const seq = Number(seqText);
     return seq < log.nextSeq ? { log, seq } : undefined;
+  }
+
+  /** Forgets a stream and its events. */
+  private dropLog(log: StreamLog): void {
+    log.purged = true;
+    this.logsByToken.delete(log.token);
+    for (const event of log.events) this.forget(event);
+    log.events = [];
   }
 
   private dropOldest(log: StreamLog): void {

@@ -45,7 +45,8 @@ export class BodyReader {
       return;
     }
     adapter.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-      if (req.method !== 'POST' || !this.isEndpoint(req)) return next();
+      // Every method: a GET or DELETE with a body must not reach Nest's parser either.
+      if (!this.isEndpoint(req)) return next();
       void readRequestBody(req, this.options.maxRequestBodySize).then((read) => {
         // A refused body is left unread, so no later parser may touch the request.
         if (read.kind === 'error') writeJsonRpcError(res, read.error);

@@ -39,8 +39,9 @@ export async function readJsonRpcBody(
   const read = await readRequestBody(req, limit);
   if (read.kind === 'error') return { error: read.error };
   if (read.kind === 'parsed') return { body: read.value };
+  let body: unknown;
   try {
-    return { body: JSON.parse(read.text) as unknown };
+    body = JSON.parse(read.text);
   } catch {
     return {
       error: {
@@ -50,6 +51,16 @@ export async function readJsonRpcBody(
       },
     };
   }
+  if (Array.isArray(body) && body.length === 0) {
+    return {
+      error: {
+        status: 400,
+        code: JsonRpcErrorCode.InvalidRequest,
+        message: 'Invalid Request: empty batch',
+      },
+    };
+  }
+  return { body };
 }
 
 function messagesOf(body: unknown): unknown[] {
@@ -59,6 +70,11 @@ function messagesOf(body: unknown): unknown[] {
 /** True when the body holds at least one request (as opposed to responses and notifications). */
 export function hasRequests(body: unknown): boolean {
   return messagesOf(body).some((m) => isJSONRPCRequest(m));
+}
+
+/** The ids of the requests in the body. */
+export function requestIdsOf(body: unknown): Array<string | number> {
+  return messagesOf(body).flatMap((m) => (isJSONRPCRequest(m) ? [m.id] : []));
 }
 
 /** True when the body holds the client's `notifications/initialized`. */
