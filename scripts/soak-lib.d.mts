@@ -1,0 +1,106 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Agent, IncomingHttpHeaders } from 'node:http';
+
+/** Types of soak-lib.mjs, for the TypeScript specs that use it. */
+
+export declare const SAMPLE_MAIN: string;
+export declare const PROBE: string;
+
+export interface ProbeSample {
+  type: 'probe';
+  id: number;
+  at: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  /** Live sessions across the sample's session managers. */
+  sessions: number;
+}
+
+export interface SampleExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: number;
+}
+
+export interface RunningSample {
+  child: ChildProcess;
+  /** `http://127.0.0.1:<port>` (the endpoint is at `/mcp`). */
+  url: string;
+  output(): string;
+  exited: Promise<SampleExit>;
+  probe(options?: { gc?: boolean; timeoutMs?: number }): Promise<ProbeSample>;
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<SampleExit>;
+}
+
+export declare function startSample(options?: {
+  env?: Record<string, string>;
+  probe?: boolean;
+  readyTimeoutMs?: number;
+}): Promise<RunningSample>;
+
+export interface PostReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+export declare function post(
+  baseUrl: string,
+  options: {
+    headers?: Record<string, string>;
+    body?: string;
+    agent?: Agent;
+    timeoutMs?: number;
+    method?: string;
+  },
+): Promise<PostReply>;
+
+export interface JsonRpcMessage {
+  jsonrpc?: string;
+  id?: string | number | null;
+  method?: string;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+export declare function lastMessage(text: string): JsonRpcMessage | undefined;
+
+export declare function openSession(baseUrl: string, agent?: Agent): Promise<string>;
+
+export declare function callTool(
+  baseUrl: string,
+  sessionId: string,
+  name: string,
+  args: Record<string, unknown>,
+  options?: { agent?: Agent; id?: number },
+): Promise<{ content?: Array<{ type: string; text?: string }>; isError?: boolean }>;
+
+export interface LoadResult {
+  sessionIds: string[];
+  sessionsOpened: number;
+  openMs: number;
+  calls: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  elapsedMs: number;
+  callsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+}
+
+export declare function runLoad(options: {
+  url: string;
+  sessions: number;
+  durationMs: number;
+  openConcurrency?: number;
+  onOpened?: (opened: number) => void;
+  onProgress?: (progress: { calls: number; errors: number }) => void;
+  progressEveryMs?: number;
+}): Promise<LoadResult>;
+
+export declare function waitForReaped(
+  sample: RunningSample,
+  options?: { timeoutMs?: number; everyMs?: number },
+): Promise<ProbeSample>;
