@@ -74,6 +74,9 @@ export class InMemoryEventStore implements SessionEventStore {
   private ageHead = 0;
   private totalBytes = 0;
   private totalEvents = 0;
+  /** Stream tokens: a random prefix of this store and a counter. */
+  private readonly tokenPrefix = randomBytes(6).toString('base64url');
+  private nextToken = 0;
 
   constructor(options: InMemoryEventStoreOptions = {}) {
     this.maxEventsPerStream = options.maxEventsPerStream ?? 1000;
@@ -177,7 +180,7 @@ export class InMemoryEventStore implements SessionEventStore {
         logs.delete(oldest.streamId);
         this.dropLog(oldest);
       }
-      const token = randomBytes(12).toString('base64url');
+      const token = `${this.tokenPrefix}${(this.nextToken++).toString(36)}`;
       log = { sessionId, streamId, token, nextSeq: 1, events: [], purged: false };
       logs.set(streamId, log);
       this.logsByToken.set(token, log);

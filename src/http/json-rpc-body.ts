@@ -79,7 +79,12 @@ export function requestIdsOf(body: unknown): Array<string | number> {
 
 /** True when the body holds the client's `notifications/initialized`. */
 export function hasInitializedNotification(body: unknown): boolean {
-  return messagesOf(body).some((m) => isInitializedNotification(m));
+  // The method check first: the SDK's guard is a schema parse, costly when it fails.
+  return messagesOf(body).some(
+    (m) =>
+      (m as { method?: unknown } | null)?.method === 'notifications/initialized' &&
+      isInitializedNotification(m),
+  );
 }
 
 /** The `initialize` request in the body, if there is one. */
