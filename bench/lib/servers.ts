@@ -1,0 +1,110 @@
+import { launch, type ChildServer } from './children.js';
+import { packageJson } from './packages.js';
+import type { ServerId } from './results.js';
+
+/** How a server is started: sessions with JSON or SSE responses, or stateless (SSE). */
+export type Mode = 'json' | 'sse' | 'stateless';
+
+export interface ServerDef {
+  id: ServerId;
+  /** Column header in the report. */
+  label: string;
+  /** One line for the report's list of contenders. */
+  description: string;
+  entry: string;
+  /** Environment for a mode; `maxSessions` is the session cap the scenario needs. */
+  env(mode: Mode, maxSessions: number): Record<string, string>;
+  /** Why this server cannot run here, or null. */
+  unavailable(): string | null;
+}
+
+function missing(pkg: string): string | null {
+  return packageJson(pkg) ? null : `${pkg} is not installed`;
+}
+
+export const SERVERS: Record<ServerId, ServerDef> = {
+  ours: {
+    id: 'ours',
+    label: 'ours',
+    description:
+      'NestJS 12 + McpSessionModule, configured as the sample is (bench/servers/ours-app.ts)',
+    entry: 'ours.js',
+    env: (mode, maxSessions) => ({
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MCP_JSON_RESPONSE: String(mode === 'json'),
+      MCP_STATELESS: String(mode === 'stateless'),
+      MCP_MAX_SESSIONS: String(maxSessions),
+    }),
+    unavailable: () => null,
+  },
+  baseline: {
+    id: 'baseline',
+    label: 'baseline',
+    description:
+      "Express + the SDK's StreamableHTTPServerTransport + a Map of sessions, as the SDK's examples do (bench/servers/baseline.ts)",
+    entry: 'baseline.js',
+    env: (mode) => ({ BENCH_MODE: mode }),
+    unavailable: () => null,
+  },
+  ceiling: {
+    id: 'ceiling',
+    label: 'ceiling',
+    description:
+      'raw node:http: parse the JSON-RPC body, a Map of sessions, write the same result bytes (bench/servers/ceiling.ts)',
+    entry: 'ceiling.js',
+    env: (mode) => ({ BENCH_MODE: mode }),
+    unavailable: () => null,
+  },
+  rekog: {
+    id: 'rekog',
+    label: '@rekog/mcp-nest',
+    description:
+      '@rekog/mcp-nest 2 in its stateful mode (McpStrategy + StreamableHttpTransport with `statefulMode: true`; bench/servers/rekog.ts). ' +
+      'It installs and runs with NestJS 12 on Node.js 20: its peers are @nestjs/microservices and the MCP SDK v2 packages ' +
+      '(@modelcontextprotocol/server, /node, /core), not @modelcontextprotocol/sdk 1.x, so its figures include the SDK v2; it is ' +
+      "CommonJS and loads the ESM-only NestJS 12 through require(esm); it mounts its route on the HTTP adapter, outside Nest's router",
+    entry: 'rekog.js',
+    env: (mode) => ({ BENCH_MODE: mode }),
+    unavailable: () => missing('@rekog/mcp-nest') ?? missing('@nestjs/microservices'),
+  },
+  'nest-sdk': {
+    id: 'nest-sdk',
+    label: 'Nest + SDK (diagnostic)',
+    description:
+      "diagnostic, only with --servers: the baseline's code in a plain NestJS controller, without McpSessionModule (bench/servers/nest-sdk.ts)",
+    entry: 'nest-sdk.js',
+    env: (mode) => ({ BENCH_MODE: mode }),
+    unavailable: () => null,
+  },
+};
+
+/** The servers a run compares unless --servers says otherwise. */
+export const DEFAULT_SERVERS: readonly ServerId[] = ['ours', 'baseline', 'ceiling', 'rekog'];
+
+export interface StartOptions {
+  mode: Mode;
+  maxSessions?: number;
+  nodeArgs?: string[];
+  /** Distinguishes the log file. */
+  tag: string;
+}
+
+/** Starts one server under test in its own process. */
+export function startServer(id: ServerId, options: StartOptions): Promise<ChildServer> {
+  const def = SERVERS[id];
+  return launch({
+    name: `${id}-${options.tag}`,
+    entry: def.entry,
+    env: def.env(options.mode, options.maxSessions ?? 1_000),
+    nodeArgs: options.nodeArgs,
+  });
+}
+
+/**
+ * The order in which servers run in a round: as given in even rounds, reversed in odd ones
+ * (A B C, C B A, A B C …), so that no server always runs first or last.
+ */
+export function roundOrder<T>(servers: readonly T[], round: number): T[] {
+  return round % 2 === 0 ? [...servers] : [...servers].reverse();
+}

@@ -1,0 +1,145 @@
+import { fmt } from '../lib/log.js';
+import type { ResultSet } from '../lib/results.js';
+
+/** One line of the targets table. `met` is null when the figure was not measured. */
+export interface TargetRow {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+/** A target of the issue, checked against the results of a run. Add new ones to TARGETS. */
+export interface Target {
+  evaluate(results: ResultSet): TargetRow[];
+}
+
+function row(
+  target: string,
+  value: number,
+  met: (v: number) => boolean,
+  show: (v: number) => string,
+): TargetRow {
+  if (!Number.isFinite(value)) return { target, measured: 'not measured', met: null };
+  return { target, measured: show(value), met: met(value) };
+}
+
+const ratio = (v: number) => `${v.toFixed(2)}×`;
+
+/**
+ * ours / baseline of a higher-is-better figure is at least `min`. The server CPU time per unit of
+ * work (`cpuMetric`), which a busy machine disturbs less, is shown beside it.
+ */
+function atLeastBaseline(
+  scenario: string,
+  metric: string,
+  cpuMetric: string,
+  what: string,
+  min: number,
+): Target {
+  return {
+    evaluate: (r) => [
+      row(
+        `${what}: ours/baseline ≥ ${min.toFixed(2)}`,
+        r.ratio(scenario, metric, 'baseline'),
+        (v) => v >= min,
+        (v) => {
+          const cpu = r.ratio(scenario, cpuMetric, 'baseline');
+          return (
+            `${ratio(v)} (${fmt(r.value(scenario, metric, 'ours'))} vs ${fmt(r.value(scenario, metric, 'baseline'))})` +
+            (Number.isFinite(cpu)
+              ? `; server CPU per unit of work ${ratio(cpu)} the baseline's`
+              : '')
+          );
+        },
+      ),
+    ],
+  };
+}
+
+export const TARGETS: readonly Target[] = [
+  atLeastBaseline(
+    'throughput-json',
+    'throughput',
+    'cpu-per-request',
+    'Throughput, sessions, JSON responses',
+    0.9,
+  ),
+  atLeastBaseline(
+    'throughput-sse',
+    'throughput',
+    'cpu-per-request',
+    'Throughput, sessions, SSE responses',
+    0.9,
+  ),
+  atLeastBaseline('stateless', 'throughput', 'cpu-per-request', 'Throughput, stateless', 0.9),
+  atLeastBaseline('churn', 'lifecycles', 'cpu-per-lifecycle', 'Session churn (lifecycles/s)', 0.9),
+  {
+    evaluate: (r) =>
+      (['heap', 'rss'] as const).map((kind) => {
+        const metric = `${kind}-per-session`;
+        return row(
+          `Memory per idle session (${kind === 'heap' ? 'heap' : 'RSS'}): ours ≤ 1.10 × baseline`,
+          r.ratio('memory', metric, 'baseline'),
+          (v) => v <= 1.1,
+          (v) =>
+            `${ratio(v)} (${fmt(r.value('memory', metric, 'ours'))} vs ${fmt(r.value('memory', metric, 'baseline'))} KiB)`,
+        );
+      }),
+  },
+  {
+    evaluate: (r) =>
+      ['memory', 'large-population'].map((scenario) =>
+        row(
+          `Heap after closing every session (${scenario === 'memory' ? 'memory scenario' : 'at scale'}): ours within 10% of its start`,
+          r.value(scenario, 'heap-after-close', 'ours'),
+          (v) => v <= 10,
+          (v) =>
+            `${v >= 0 ? '+' : ''}${v.toFixed(1)}% (${fmt(r.value(scenario, 'heap-start', 'ours'))} → ${fmt(r.value(scenario, 'heap-closed', 'ours'))} MiB)`,
+        ),
+      ),
+  },
+  {
+    evaluate: (r) =>
+      (
+        [
+          ['sweep', '10% expired'],
+          ['scan', 'nothing expired'],
+        ] as const
+      ).map(([kind, what]) =>
+        row(
+          `Reaper at scale: worst event-loop delay during a sweep (${what}) ≤ 20 ms`,
+          r.value('large-population', `${kind}-max-delay`, 'ours'),
+          (v) => v <= 20,
+          (v) =>
+            `${fmt(v)} ms (the sweep took ${fmt(r.value('large-population', `${kind}-ms`, 'ours'))} ms)`,
+        ),
+      ),
+  },
+  {
+    evaluate: (r) => [
+      row(
+        'Hibernation: heap per hibernated session ≤ 2 KiB',
+        r.value('hibernation', 'heap-per-session', 'ours'),
+        (v) => v <= 2,
+        (v) => `${fmt(v)} KiB`,
+      ),
+      row(
+        'Hibernation: 100 000 hibernated sessions in under 300 MiB of process RSS',
+        r.value('hibernation', 'rss-total', 'ours'),
+        (v) => v < 300,
+        (v) => `${fmt(v)} MiB`,
+      ),
+      row(
+        'Hibernation: first request after hibernation, p99 < 5 ms',
+        r.value('hibernation', 'rehydrate-p99', 'ours'),
+        (v) => v < 5,
+        (v) =>
+          `${fmt(v)} ms (p50 ${fmt(r.value('hibernation', 'rehydrate-p50', 'ours'))} ms; live session p99 ${fmt(r.value('hibernation', 'live-p99', 'ours'))} ms)`,
+      ),
+    ],
+  },
+];
+
+export function evaluateTargets(results: ResultSet): TargetRow[] {
+  return TARGETS.flatMap((t) => t.evaluate(results));
+}

@@ -1,0 +1,19 @@
+import { churn } from './churn.js';
+import { eventStore } from './event-store.js';
+import { hibernation } from './hibernation.js';
+import { largePopulation } from './large-population.js';
+import { memoryIdle } from './memory.js';
+import type { Scenario } from './scenario.js';
+import { stateless, throughputJson, throughputSse } from './throughput.js';
+
+/** Every scenario, in the order a run takes them and the report lists them. Add new ones here. */
+export const SCENARIOS: readonly Scenario[] = [
+  throughputJson,
+  throughputSse,
+  stateless,
+  churn,
+  memoryIdle,
+  largePopulation,
+  hibernation,
+  eventStore,
+];

@@ -1,0 +1,161 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { launch } from '../lib/children.js';
+import { fmt, log } from '../lib/log.js';
+import { boundedPool, McpHttp } from '../lib/mcp-http.js';
+import { MEMORY_NODE_ARGS, readMemory, warmUp } from '../lib/memory.js';
+import type { SweepReport } from '../servers/ours-host.js';
+import { recordMemory } from './memory.js';
+import type { Scenario } from './scenario.js';
+
+const ID = 'large-population';
+const IDLE_TIMEOUT_SECONDS = 1_800;
+
+/**
+ * Ours alone, with many sessions: memory per idle session at a large count, then the idle reaper
+ * at a larger one, then every session closed. One population serves all three, to keep the run
+ * short.
+ */
+export const largePopulation: Scenario = {
+  id: ID,
+  title: 'Ours at scale: memory per idle session, and the idle reaper',
+  servers: ['ours'],
+  method:
+    'Ours runs in its own process (bench/servers/ours-host.ts: the bench application in SSE ' +
+    'mode, idle timeout 1800 s, the scheduled sweep pushed out to 1 h so that it does not run ' +
+    'meanwhile, the same heap limit and probe as in the memory scenario). After the warm-up and a ' +
+    'first memory reading, the harness opens the first tenth of the sessions (initialize + ' +
+    'notifications/initialized, 32 at a time) and asks the host for a *mark*, a clock value after ' +
+    'every one of them went idle. It opens more sessions the same way up to the memory count, ' +
+    'takes a reading (memory per idle session), then opens the rest up to the reaper count ' +
+    '(initialize only, 64 at a time). A first sweep runs at the real clock: nothing is expired, so ' +
+    'it measures the scan of every session. A second sweep runs ' +
+    '`SessionManager.reapExpiredSessions(now)` — the method the scheduled reaper calls — with ' +
+    '`now` = mark + idle timeout, at which exactly the first tenth are expired, and closes them. ' +
+    'The host times each sweep (call to settled promise) and records the event-loop delay with ' +
+    '`perf_hooks.monitorEventLoopDelay` (1 ms resolution) from the call until 100 ms after it ' +
+    'settled. Last, every other session is closed with DELETE, and after 1 s a last reading ' +
+    'shows what the heap kept.',
+  estimateSeconds: (c) =>
+    c.memorySessionsOursLarge / 650 +
+    (c.reaperSessions - c.memorySessionsOursLarge) / 1_100 +
+    c.reaperSessions / 3_000 +
+    12,
+  enabled: (c) => c.memorySessionsOursLarge > 0 && c.reaperSessions >= c.memorySessionsOursLarge,
+  run: async (context) => {
+    if (!context.servers.includes('ours')) return;
+    const { config, results, deadline } = context;
+    const memoryCount = config.memorySessionsOursLarge;
+    const total = config.reaperSessions;
+    const expired = Math.round(total * config.reaperExpiredShare);
+    if (expired > memoryCount) throw new Error('the expired share must fit in the memory count');
+    log.step(
+      `${ID} · ${fmt(memoryCount)} idle sessions for memory, ${fmt(total)} for the reaper, ${fmt(expired)} of them expired …`,
+    );
+    const host = await launch({
+      name: 'ours-host',
+      entry: 'ours-host.js',
+      nodeArgs: MEMORY_NODE_ARGS,
+      env: {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        MCP_JSON_RESPONSE: 'false',
+        MCP_MAX_SESSIONS: String(total + 1_000),
+        MCP_SESSION_IDLE_TIMEOUT: String(IDLE_TIMEOUT_SECONDS),
+        MCP_REAP_INTERVAL: '3600',
+      },
+    });
+    const http = new McpHttp(host.url, 64);
+    try {
+      await warmUp(http, 32, deadline);
+      const start = await readMemory(host);
+      const progress = (offset: number) => (done: number) =>
+        log.detail(`${ID}: ${fmt(offset + done)}/${fmt(total)} sessions open`);
+      const ids = await boundedPool(expired, 32, deadline, () => http.openSession(), progress(0));
+      const mark = await host.call<{ at: number; count: number }>('mark');
+      ids.push(
+        ...(await boundedPool(
+          memoryCount - expired,
+          32,
+          deadline,
+          () => http.openSession(),
+          progress(expired),
+        )),
+      );
+      const open = await readMemory(host);
+      ids.push(
+        ...(await boundedPool(
+          total - memoryCount,
+          64,
+          deadline,
+          () => http.initialize(),
+          progress(memoryCount),
+        )),
+      );
+      const scan = await host.call<SweepReport>('sweep', {});
+      const sweep = await host.call<SweepReport>('sweep', {
+        now: mark.at + IDLE_TIMEOUT_SECONDS * 1000,
+      });
+      log.detail(
+        `${ID}: scan of ${fmt(scan.sessionsBefore)} in ${fmt(scan.durationMs)} ms (worst delay ${fmt(scan.maxDelayMs)} ms); ` +
+          `sweep closed ${fmt(sweep.closed)} in ${fmt(sweep.durationMs)} ms (worst delay ${fmt(sweep.maxDelayMs)} ms)`,
+      );
+      const rest = ids.slice(expired);
+      await boundedPool(
+        rest.length,
+        64,
+        deadline,
+        (i) => http.close(rest[i]),
+        (done) => log.detail(`${ID}: closed ${fmt(done)}/${fmt(rest.length)} sessions`),
+        20_000,
+      );
+      await sleep(1_000);
+      const closed = await readMemory(host);
+
+      const summary = recordMemory(results, ID, 'ours', memoryCount, { start, open, closed });
+      log.detail(`${ID}: ${summary}`);
+      const figure = (metric: string, label: string) => ({
+        scenario: ID,
+        metric,
+        label,
+        unit: 'ms',
+        better: 'lower' as const,
+      });
+      results.record(
+        figure('scan-ms', `Reaper sweep, ${fmt(scan.sessionsBefore)} sessions, none expired`),
+        'ours',
+        scan.durationMs,
+      );
+      results.record(
+        figure('scan-max-delay', 'Worst event-loop delay during that sweep'),
+        'ours',
+        scan.maxDelayMs,
+      );
+      results.record(
+        figure(
+          'sweep-ms',
+          `Reaper sweep, ${fmt(sweep.sessionsBefore)} sessions, ${fmt(sweep.closed)} expired and closed`,
+        ),
+        'ours',
+        sweep.durationMs,
+      );
+      results.record(
+        figure('sweep-max-delay', 'Worst event-loop delay during that sweep'),
+        'ours',
+        sweep.maxDelayMs,
+      );
+      results.note(
+        ID,
+        `Memory per idle session with ${fmt(memoryCount)} sessions open; the reaper with ` +
+          `${fmt(sweep.sessionsBefore)} (${fmt(sweep.closed)} closed by the sweep, ${fmt(expired)} ` +
+          `expected, ${fmt(sweep.sessionsAfter)} left); "after closing every session" is after all ` +
+          `${fmt(total)} were closed.`,
+      );
+      if (sweep.closed !== expired) {
+        results.note(ID, `The sweep closed ${fmt(sweep.closed)} sessions, not ${fmt(expired)}.`);
+      }
+    } finally {
+      http.destroy();
+      await host.stop();
+    }
+  },
+};

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { Module, type INestApplication } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { mcpSessionOptionsFromConfig } from '../../sample/mcp-session.config.js';
+import { MCP_SERVER_FACTORY, McpSessionModule, type McpServerFactory } from '../../src/index.js';
+import { createEchoServer } from './echo-server.js';
+
+/**
+ * Ours: the sample application's module setup (options read from the environment by the sample's
+ * own `mcpSessionOptionsFromConfig`, the reaper on @nestjs/schedule), serving the echo server.
+ */
+@Module({
+  imports: [
+    ConfigModule.forRoot(),
+    ScheduleModule.forRoot(),
+    McpSessionModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [ConfigService],
+      useFactory: mcpSessionOptionsFromConfig,
+    }),
+  ],
+  providers: [
+    {
+      provide: MCP_SERVER_FACTORY,
+      useFactory: (): McpServerFactory => () => createEchoServer(),
+    },
+  ],
+})
+export class BenchAppModule {}
+
+/** Starts the application as the sample's main.ts does, on PORT (0: any free port) and HOST. */
+export async function startOurs(): Promise<{ app: INestApplication; url: string }> {
+  const app = await NestFactory.create(BenchAppModule);
+  const host = process.env.HOST ?? '127.0.0.1';
+  await app.listen(Number(process.env.PORT ?? 0), host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://${host}:${port}/mcp`;
+  console.log(`MCP endpoint ready at ${url}`);
+  return { app, url };
+}

@@ -1,0 +1,49 @@
+/**
+ * Preloaded into every server under test (`node --expose-gc --import …/probe.js server.js`): answers
+ * the harness's `memory` command over the IPC channel with `process.memoryUsage()`, after forcing
+ * garbage collection when asked. The server itself gets no extra endpoint.
+ */
+import { setImmediate as tick } from 'node:timers/promises';
+import { writeHeapSnapshot } from 'node:v8';
+import { registerCommand } from './ipc.js';
+
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+registerCommand('memory', async (args): Promise<MemorySample> => {
+  const { gc } = (args ?? {}) as { gc?: boolean };
+  if (gc) {
+    if (!globalThis.gc) throw new Error('start the server with --expose-gc');
+    // Several passes with turns of the event loop between them, so that objects freed by
+    // finalizers and by deferred close callbacks are collected too.
+    for (let pass = 0; pass < 4; pass++) {
+      globalThis.gc();
+      await tick();
+    }
+  }
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal, external, arrayBuffers };
+});
+
+/** CPU time the process has used so far, user + system, in microseconds. */
+registerCommand('cpu', () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+});
+
+/** Writes a heap snapshot (after forced GC) to the given path; returns the path. */
+registerCommand('heap-snapshot', (args) => {
+  globalThis.gc?.();
+  return writeHeapSnapshot((args as { path: string }).path);
+});
+
+/** Ends the process normally, so that --cpu-prof and --heap-prof write their profiles. */
+registerCommand('exit', () => {
+  setTimeout(() => process.exit(0), 10);
+  return true;
+});
