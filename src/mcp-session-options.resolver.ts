@@ -127,16 +127,16 @@ export function resolveMcpSessionOptions(
   options: McpSessionModuleOptions = {},
 ): ResolvedMcpSessionOptions {
   const stateless = options.stateless ?? false;
-  if (
-    stateless &&
-    options.sessionIdleTimeout !== undefined &&
-    options.sessionIdleTimeout !== null
-  ) {
-    throw new McpSessionOptionsError(
-      'sessionIdleTimeout',
-      'has no meaning with stateless: true (there are no sessions to expire)',
-      'Remove sessionIdleTimeout, or set stateless to false.',
-    );
+  if (stateless) {
+    for (const option of ['sessionIdleTimeout', 'maxSessionLifetime', 'hibernateAfter'] as const) {
+      if (options[option] !== undefined && options[option] !== null) {
+        throw new McpSessionOptionsError(
+          option,
+          'has no meaning with stateless: true (there are no sessions)',
+          `Remove ${option}, or set stateless to false.`,
+        );
+      }
+    }
   }
   const idleSeconds = stateless
     ? null
@@ -154,17 +154,6 @@ export function resolveMcpSessionOptions(
       );
     }
   }
-  if (
-    stateless &&
-    options.maxSessionLifetime !== undefined &&
-    options.maxSessionLifetime !== null
-  ) {
-    throw new McpSessionOptionsError(
-      'maxSessionLifetime',
-      'has no meaning with stateless: true (there are no sessions to expire)',
-      'Remove maxSessionLifetime, or set stateless to false.',
-    );
-  }
   const lifetimeSeconds = options.maxSessionLifetime ?? null;
   if (lifetimeSeconds !== null) positiveNumber('maxSessionLifetime', lifetimeSeconds, 'seconds');
   const maxSessionsPerPrincipal = options.maxSessionsPerPrincipal ?? null;
@@ -173,13 +162,6 @@ export function resolveMcpSessionOptions(
   }
   const hibernateSeconds = options.hibernateAfter ?? null;
   if (hibernateSeconds !== null) {
-    if (stateless) {
-      throw new McpSessionOptionsError(
-        'hibernateAfter',
-        'has no meaning with stateless: true (there are no sessions to hibernate)',
-        'Remove hibernateAfter, or set stateless to false.',
-      );
-    }
     positiveNumber('hibernateAfter', hibernateSeconds, 'seconds');
     if (idleSeconds !== null && hibernateSeconds >= idleSeconds) {
       throw new McpSessionOptionsError(

@@ -1,5 +1,3 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
@@ -8,6 +6,7 @@ import { filter, firstValueFrom, type Subscription } from 'rxjs';
 import { InMemoryEventStore, type SessionEvent } from '../src/index.js';
 import { waitFor } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { connectClient, textOf } from './support/client.js';
 import {
   sessionHeaders,
   openRawSession,
@@ -33,22 +32,11 @@ const fetchWithoutStandaloneStream: typeof fetch = (input, init) => {
 };
 
 async function connect(t: TestApp) {
-  const client = new Client({ name: 'sleepy-client', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL('/mcp', t.url), {
+  const connected = await connectClient(t.url, {
+    name: 'sleepy-client',
     fetch: fetchWithoutStandaloneStream,
-    reconnectionOptions: {
-      initialReconnectionDelay: 20,
-      maxReconnectionDelay: 100,
-      reconnectionDelayGrowFactor: 1.5,
-      maxRetries: 5,
-    },
   });
-  await client.connect(transport);
-  return { client, transport, sessionId: transport.sessionId! };
-}
-
-function textOf(result: Awaited<ReturnType<Client['callTool']>>): string {
-  return (result.content as Array<{ text: string }>)[0].text;
+  return { ...connected, sessionId: connected.transport.sessionId! };
 }
 
 describe('hibernation', () => {

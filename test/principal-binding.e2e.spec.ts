@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { APP_GUARD } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { startTestApp, type TestApp } from './support/app.js';
-import { MCP_POST_HEADERS, openRawSession, rawRequest } from './support/http.js';
+import { MCP_POST_HEADERS, initializeBody, openRawSession, rawRequest } from './support/http.js';
 
 const TOKENS: Record<string, string> = { 'token-alice': 'alice', 'token-bob': 'bob' };
 
@@ -98,16 +98,7 @@ describe('maxSessionsPerPrincipal', () => {
     await openRawSession(t.url, bearer('token-alice'));
     const init = {
       headers: { ...MCP_POST_HEADERS, ...bearer('token-alice') },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'c', version: '1' },
-        },
-      }),
+      body: initializeBody(),
     };
     const refused = await rawRequest(t.url, init);
     expect(refused.status).toBe(429);

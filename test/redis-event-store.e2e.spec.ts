@@ -1,8 +1,7 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
 import { startTestApp, type TestApp } from './support/app.js';
+import { connectClient, textOf } from './support/client.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 
 describe("the module with eventStore: 'redis'", () => {
@@ -26,16 +25,7 @@ describe("the module with eventStore: 'redis'", () => {
   const keys = () => inspector.keys(`${redis.keyPrefix}*`);
 
   it('resumes a dropped stream from Redis, and purges the session at DELETE', async () => {
-    const client = new Client({ name: 'redis-client', version: '1.0.0' });
-    const transport = new StreamableHTTPClientTransport(new URL('/mcp', t.url), {
-      reconnectionOptions: {
-        initialReconnectionDelay: 20,
-        maxReconnectionDelay: 100,
-        reconnectionDelayGrowFactor: 1.5,
-        maxRetries: 5,
-      },
-    });
-    await client.connect(transport);
+    const { client, transport } = await connectClient(t.url, { name: 'redis-client' });
     const logs: unknown[] = [];
     client.setNotificationHandler(
       LoggingMessageNotificationSchema,
@@ -45,7 +35,7 @@ describe("the module with eventStore: 'redis'", () => {
       name: 'drop-stream',
       arguments: { text: 'from redis' },
     });
-    expect((result.content as Array<{ text: string }>)[0].text).toBe('after drop: from redis');
+    expect(textOf(result)).toBe('after drop: from redis');
     expect(logs).toContain('before drop');
     const sessionKeys = await keys();
     expect(sessionKeys.some((key) => key.includes(transport.sessionId!))).toBe(true);

@@ -1,5 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
@@ -8,31 +8,17 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { waitFor } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/app.js';
+import { connectClient, textOf } from './support/client.js';
 
 interface Connected {
   client: Client;
   transport: StreamableHTTPClientTransport;
 }
 
-async function connect(t: TestApp): Promise<Connected> {
-  const client = new Client(
-    { name: 'e2e-client', version: '1.0.0' },
-    { capabilities: { sampling: {}, elicitation: {} } },
-  );
-  const transport = new StreamableHTTPClientTransport(new URL('/mcp', t.url), {
-    reconnectionOptions: {
-      initialReconnectionDelay: 20,
-      maxReconnectionDelay: 100,
-      reconnectionDelayGrowFactor: 1.5,
-      maxRetries: 5,
-    },
+function connect(t: TestApp): Promise<Connected> {
+  return connectClient(t.url, {
+    capabilities: { capabilities: { sampling: {}, elicitation: {} } },
   });
-  await client.connect(transport);
-  return { client, transport };
-}
-
-function textOf(result: Awaited<ReturnType<Client['callTool']>>): string {
-  return (result.content as Array<{ type: string; text: string }>)[0].text;
 }
 
 describe.each([
