@@ -11,8 +11,21 @@ function note(label: string): JSONRPCMessage {
 /** The priming event the SDK stores before a stream's first message. */
 const PRIMING = {} as JSONRPCMessage;
 
+/** What the store charges against `maxTotalBytes` for one event. */
 function sizeOf(message: JSONRPCMessage): number {
-  return JSON.stringify(message).length;
+  return Buffer.byteLength(JSON.stringify(message)) + InMemoryEventStore.EVENT_OVERHEAD_BYTES;
+}
+
+/** What the store charges against `maxTotalBytes` for each stream it holds. */
+const STREAM = InMemoryEventStore.STREAM_OVERHEAD_BYTES;
+
+/** A notification that costs more than a stream record, so that events dominate the bound. */
+function bulky(label: string): JSONRPCMessage {
+  return {
+    jsonrpc: '2.0',
+    method: 'notifications/message',
+    params: { label, padding: '.'.repeat(STREAM) },
+  };
 }
 
 interface Replayed {
@@ -42,9 +55,10 @@ async function storeAll(
   sessionId: string,
   streamId: StreamId,
   labels: string[],
+  make: (label: string) => JSONRPCMessage = note,
 ): Promise<EventId[]> {
   const ids: EventId[] = [];
-  for (const label of labels) ids.push(await store.storeEvent(sessionId, streamId, note(label)));
+  for (const label of labels) ids.push(await store.storeEvent(sessionId, streamId, make(label)));
   return ids;
 }
 
@@ -110,26 +124,32 @@ describe('InMemoryEventStore', () => {
       expect(log).toEqual(['start e2', 'end e2', 'start e3', 'end e3']);
     });
 
-    it('counts events, serialized bytes and sessions', async () => {
+    it('counts events, charged bytes, streams and sessions', async () => {
       const store = new InMemoryEventStore();
-      expect([store.size, store.bytes, store.sessionCount]).toEqual([0, 0, 0]);
+      expect([store.size, store.bytes, store.streamCount, store.sessionCount]).toEqual([
+        0, 0, 0, 0,
+      ]);
 
       await store.storeEvent('s1', 'st', note('x1'));
       await store.storeEvent('s1', 'st2', note('x22'));
       await store.storeEvent('s2', 'st', note('x333'));
 
       expect(store.size).toBe(3);
-      expect(store.bytes).toBe(sizeOf(note('x1')) + sizeOf(note('x22')) + sizeOf(note('x333')));
+      expect(store.bytes).toBe(
+        sizeOf(note('x1')) + sizeOf(note('x22')) + sizeOf(note('x333')) + 3 * STREAM,
+      );
+      expect(store.streamCount).toBe(3);
       expect(store.sessionCount).toBe(2);
     });
   });
 
-  it('counts serialized size in UTF-8 bytes', async () => {
+  it('charges serialized size in UTF-8 bytes, plus bookkeeping per event and per stream', async () => {
     const store = new InMemoryEventStore();
     const message = note('€'.repeat(60));
     await store.storeEvent('s1', 'st', message);
-    expect(store.bytes).toBe(Buffer.byteLength(JSON.stringify(message)));
-    expect(store.bytes).toBeGreaterThan(JSON.stringify(message).length);
+    const bookkeeping = InMemoryEventStore.EVENT_OVERHEAD_BYTES + STREAM;
+    expect(store.bytes).toBe(Buffer.byteLength(JSON.stringify(message)) + bookkeeping);
+    expect(store.bytes - bookkeeping).toBeGreaterThan(JSON.stringify(message).length);
   });
 
   describe('session scoping', () => {
@@ -210,7 +230,7 @@ describe('InMemoryEventStore', () => {
       const [e1] = await storeAll(store, 's1', 'st', ['e1', 'e2']);
 
       expect(store.size).toBe(3);
-      expect(store.bytes).toBe(sizeOf(PRIMING) + sizeOf(note('e1')) + sizeOf(note('e2')));
+      expect(store.bytes).toBe(sizeOf(PRIMING) + sizeOf(note('e1')) + sizeOf(note('e2')) + STREAM);
       await expect(store.getStreamIdForEventId('s1', primingId)).resolves.toBe('st');
 
       const fromPriming = await replay(store, 's1', primingId);
@@ -235,7 +255,11 @@ describe('InMemoryEventStore', () => {
 
       expect(store.size).toBe(4);
       expect(store.bytes).toBe(
-        sizeOf(note('o1')) + sizeOf(note('e3')) + sizeOf(note('e4')) + sizeOf(note('e5')),
+        sizeOf(note('o1')) +
+          sizeOf(note('e3')) +
+          sizeOf(note('e4')) +
+          sizeOf(note('e5')) +
+          2 * STREAM,
       );
       // The other stream is untouched.
       await expect(store.getStreamIdForEventId('s1', other[0])).resolves.toBe('other');
@@ -264,7 +288,7 @@ describe('InMemoryEventStore', () => {
       const ids = await storeAll(store, 's1', 'st', ['e1', 'e2', 'e3']);
 
       expect(store.size).toBe(1);
-      expect(store.bytes).toBe(sizeOf(note('e3')));
+      expect(store.bytes).toBe(sizeOf(note('e3')) + STREAM);
       expect((await replay(store, 's1', ids[0])).labels).toEqual(['e3']);
     });
   });
@@ -273,20 +297,20 @@ describe('InMemoryEventStore', () => {
     it('evicts the store-wide oldest events first, across sessions', async () => {
       const s = sizeOf(note('A1'));
       const p = sizeOf(PRIMING);
-      const store = new InMemoryEventStore({ maxTotalBytes: 2 * p + 3 * s });
+      const store = new InMemoryEventStore({ maxTotalBytes: 2 * p + 3 * s + 2 * STREAM });
       const pa = await store.storeEvent('session-a', 'st', PRIMING);
       const pb = await store.storeEvent('session-b', 'st', PRIMING);
       await store.storeEvent('session-a', 'st', note('A1'));
       await store.storeEvent('session-b', 'st', note('B1'));
       await store.storeEvent('session-a', 'st', note('A2'));
       expect(store.size).toBe(5);
-      expect(store.bytes).toBe(2 * p + 3 * s);
+      expect(store.bytes).toBe(2 * p + 3 * s + 2 * STREAM);
 
       // One more event: the two priming events and A1 (the oldest) must go to fit it.
       await store.storeEvent('session-b', 'st', note('B2'));
 
       expect(store.size).toBe(3);
-      expect(store.bytes).toBe(3 * s);
+      expect(store.bytes).toBe(3 * s + 2 * STREAM);
       expect(store.sessionCount).toBe(2);
       expect((await replay(store, 'session-a', pa)).labels).toEqual(['A2']);
       expect((await replay(store, 'session-b', pb)).labels).toEqual(['B1', 'B2']);
@@ -298,12 +322,15 @@ describe('InMemoryEventStore', () => {
       await store.storeEvent('session-a', 'st', note('A4'));
       expect((await replay(store, 'session-a', pa)).labels).toEqual(['A3', 'A4']);
       expect((await replay(store, 'session-b', pb)).labels).toEqual(['B2']);
-      expect(store.bytes).toBeLessThanOrEqual(2 * p + 3 * s);
+      expect(store.bytes).toBeLessThanOrEqual(2 * p + 3 * s + 2 * STREAM);
     });
 
     it('skips events already dropped by the per-stream bound when evicting by age', async () => {
       const s = sizeOf(note('A1'));
-      const store = new InMemoryEventStore({ maxEventsPerStream: 2, maxTotalBytes: 4 * s });
+      const store = new InMemoryEventStore({
+        maxEventsPerStream: 2,
+        maxTotalBytes: 4 * s + 3 * STREAM,
+      });
       const [a1] = await storeAll(store, 'session-a', 'a', ['A1', 'A2', 'A3']); // A1 dropped
       const [b1] = await storeAll(store, 'session-b', 'b', ['B1', 'B2']);
       expect(store.size).toBe(4);
@@ -312,19 +339,43 @@ describe('InMemoryEventStore', () => {
       await storeAll(store, 'session-b', 'c', ['C1']);
 
       expect(store.size).toBe(4);
-      expect(store.bytes).toBe(4 * s);
+      expect(store.bytes).toBe(4 * s + 3 * STREAM);
       expect((await replay(store, 'session-a', a1)).labels).toEqual(['A3']);
       expect((await replay(store, 'session-b', b1)).labels).toEqual(['B2']);
     });
 
-    it('drops an event larger than the whole bound right away, yet returns an id for it', async () => {
+    it('drops an event larger than the whole bound right away, with its stream', async () => {
       const store = new InMemoryEventStore({ maxTotalBytes: 10 });
       const big = await store.storeEvent('s1', 'st', note('far more than ten bytes'));
 
-      expect(store.size).toBe(0);
-      expect(store.bytes).toBe(0);
-      await expect(store.getStreamIdForEventId('s1', big)).resolves.toBe('st');
-      expect(await replay(store, 's1', big)).toEqual({ streamId: 'st', ids: [], labels: [] });
+      expect([store.size, store.bytes, store.streamCount, store.sessionCount]).toEqual([
+        0, 0, 0, 0,
+      ]);
+      await expect(store.getStreamIdForEventId('s1', big)).resolves.toBeUndefined();
+      await expect(replay(store, 's1', big)).rejects.toThrow(/Unknown event id/);
+    });
+
+    it('forgets a stream with its last event, so that stream records stay bounded too', async () => {
+      const s = sizeOf(note('A1'));
+      const store = new InMemoryEventStore({ maxTotalBytes: 3 * s + 2 * STREAM });
+      const [a1] = await storeAll(store, 'session-a', 'a', ['A1']);
+      const [b1] = await storeAll(store, 'session-b', 'b', ['B1', 'B2']);
+      expect([store.streamCount, store.sessionCount]).toEqual([2, 2]);
+
+      // A new stream: A1, the oldest event, goes, and with it stream a and session-a's entry.
+      const [c1] = await storeAll(store, 'session-b', 'c', ['C1']);
+
+      expect([store.size, store.streamCount, store.sessionCount]).toEqual([3, 2, 1]);
+      expect(store.bytes).toBe(3 * s + 2 * STREAM);
+      await expect(store.getStreamIdForEventId('session-a', a1)).resolves.toBeUndefined();
+      await expect(replay(store, 'session-a', a1)).rejects.toThrow(/Unknown event id/);
+      expect((await replay(store, 'session-b', b1)).labels).toEqual(['B2']);
+      await expect(store.getStreamIdForEventId('session-b', c1)).resolves.toBe('c');
+
+      // The same stream id stored again starts afresh, with ids the old cursor does not reach.
+      const [a2] = await storeAll(store, 'session-a', 'a', ['A2']);
+      expect(a2.split('.')[0]).not.toBe(a1.split('.')[0]);
+      await expect(store.getStreamIdForEventId('session-a', a2)).resolves.toBe('a');
     });
   });
 
@@ -339,7 +390,7 @@ describe('InMemoryEventStore', () => {
       await store.purgeSession('session-a');
 
       expect(store.size).toBe(2);
-      expect(store.bytes).toBe(sizeOf(note('b1')) + sizeOf(note('b2')));
+      expect(store.bytes).toBe(sizeOf(note('b1')) + sizeOf(note('b2')) + STREAM);
       expect(store.sessionCount).toBe(1);
       for (const id of [...a, ...a2]) {
         await expect(store.getStreamIdForEventId('session-a', id)).resolves.toBeUndefined();
@@ -360,18 +411,18 @@ describe('InMemoryEventStore', () => {
     });
 
     it('does not let purged events count in later age-based eviction', async () => {
-      const s = sizeOf(note('A1'));
-      const store = new InMemoryEventStore({ maxTotalBytes: 3 * s });
-      await storeAll(store, 'session-a', 'st', ['A1', 'A2']);
-      const [b1] = await storeAll(store, 'session-b', 'st', ['B1']);
+      const s = sizeOf(bulky('A1'));
+      const store = new InMemoryEventStore({ maxTotalBytes: 3 * s + 2 * STREAM });
+      await storeAll(store, 'session-a', 'st', ['A1', 'A2'], bulky);
+      const [b1] = await storeAll(store, 'session-b', 'st', ['B1'], bulky);
       await store.purgeSession('session-a');
 
-      await storeAll(store, 'session-b', 'st', ['B2', 'B3']);
-      expect([store.size, store.bytes]).toEqual([3, 3 * s]);
-      await storeAll(store, 'session-b', 'st', ['B4']);
+      await storeAll(store, 'session-b', 'st', ['B2', 'B3'], bulky);
+      expect([store.size, store.bytes]).toEqual([3, 3 * s + STREAM]);
+      await storeAll(store, 'session-b', 'st', ['B4'], bulky);
 
       // B1 was the oldest held; the purged A events did not shield it.
-      expect([store.size, store.bytes]).toEqual([3, 3 * s]);
+      expect([store.size, store.bytes]).toEqual([3, 3 * s + STREAM]);
       expect((await replay(store, 'session-b', b1)).labels).toEqual(['B2', 'B3', 'B4']);
     });
 
@@ -455,12 +506,12 @@ describe('InMemoryEventStore', () => {
         if (!firstIds.has(streamId)) firstIds.set(streamId, id);
         expect(store.size).toBeLessThanOrEqual(30);
         // White-box: the age order is compacted once most of it is stale.
-        const ageOrder = (store as unknown as { ageOrder: unknown[] }).ageOrder;
+        const ageOrder = (store as unknown as { ageLogs: unknown[] }).ageLogs;
         maxAgeOrder = Math.max(maxAgeOrder, ageOrder.length);
       }
 
       expect(store.size).toBe(30);
-      expect(store.bytes).toBe(30 * sizeOf(note('m00000')));
+      expect(store.bytes).toBe(30 * sizeOf(note('m00000')) + 3 * STREAM);
       expect(maxAgeOrder).toBeLessThanOrEqual(1024);
       const lastOfStream0 = Array.from({ length: 10 }, (_, k) =>
         String(19_998 - 3 * (9 - k)).padStart(5, '0'),
@@ -470,7 +521,10 @@ describe('InMemoryEventStore', () => {
 
     it('keeps age-based eviction order correct after many compactions', async () => {
       const s = sizeOf(note('m00000'));
-      const store = new InMemoryEventStore({ maxEventsPerStream: 10, maxTotalBytes: 25 * s });
+      const store = new InMemoryEventStore({
+        maxEventsPerStream: 10,
+        maxTotalBytes: 25 * s + 3 * STREAM,
+      });
       const streams = ['s-0', 's-1', 's-2'];
       const firstIds = new Map<StreamId, EventId>();
       for (let i = 0; i < 20_000; i++) {
@@ -485,7 +539,7 @@ describe('InMemoryEventStore', () => {
 
       // The byte bound keeps the 25 newest events store-wide: m19975..m19999.
       expect(store.size).toBe(25);
-      expect(store.bytes).toBe(25 * s);
+      expect(store.bytes).toBe(25 * s + 3 * STREAM);
       const held: string[] = [];
       for (const streamId of streams) {
         held.push(

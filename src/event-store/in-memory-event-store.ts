@@ -15,8 +15,10 @@ export interface InMemoryEventStoreOptions {
    */
   maxEventsPerStream?: number;
   /**
-   * Serialized size of all events kept, across sessions; the oldest events are dropped first.
-   * Events are held serialized, so this bounds their memory too.
+   * Memory the store may hold across sessions, in bytes: each event's serialized size plus
+   * {@link InMemoryEventStore.EVENT_OVERHEAD_BYTES}, and
+   * {@link InMemoryEventStore.STREAM_OVERHEAD_BYTES} per stream. The oldest events are dropped
+   * first, and a stream is forgotten with its last event.
    * @default 10485760 (10 MiB)
    */
   maxTotalBytes?: number;
@@ -28,27 +30,18 @@ export interface InMemoryEventStoreOptions {
   maxStreamsPerSession?: number;
 }
 
-interface StoredEvent {
-  seq: number;
-  /** The message, serialized: a string costs far less memory than the parsed object. */
-  json: string;
-  bytes: number;
-}
-
-/** The events of one stream of one session. Its token makes event ids unguessable. */
+/**
+ * The events of one stream of one session, serialized (a string costs far less memory than the
+ * parsed message). Sequence numbers are contiguous: `events[i]` has `firstSeq + i`. The token
+ * makes event ids unguessable.
+ */
 interface StreamLog {
   sessionId: string;
   streamId: StreamId;
   token: string;
-  nextSeq: number;
-  events: StoredEvent[];
-  purged: boolean;
-}
-
-/** An entry of the store-wide age order, used to drop the oldest events first. */
-interface AgeEntry {
-  log: StreamLog;
-  seq: number;
+  firstSeq: number;
+  events: string[];
+  dropped: boolean;
 }
 
 const EVENT_ID_SEPARATOR = '.';
@@ -62,15 +55,26 @@ const PRIMING_JSON = '{}';
  * The default event store: in process memory, scoped by session, bounded per stream and in total,
  * and purged when its session ends. Event ids have the form `<stream token>.<sequence>`.
  *
+ * A cursor into a stream whose events were all dropped by the total bound is unknown (the client's
+ * resumption gets 400); a cursor to a dropped event of a stream that still holds later events
+ * replays what remains.
+ *
  * @publicApi
  */
 export class InMemoryEventStore implements SessionEventStore {
+  /** Bookkeeping charged to `maxTotalBytes` for each event, on top of its serialized size. */
+  static readonly EVENT_OVERHEAD_BYTES = 48;
+  /** Bookkeeping charged to `maxTotalBytes` for each stream held. */
+  static readonly STREAM_OVERHEAD_BYTES = 384;
+
   private readonly maxEventsPerStream: number;
   private readonly maxTotalBytes: number;
   private readonly maxStreamsPerSession: number;
   private readonly logsBySession = new Map<string, Map<StreamId, StreamLog>>();
   private readonly logsByToken = new Map<string, StreamLog>();
-  private ageOrder: AgeEntry[] = [];
+  /** The store-wide age order, as two parallel queues: the log and sequence of every event. */
+  private ageLogs: StreamLog[] = [];
+  private ageSeqs: number[] = [];
   private ageHead = 0;
   private totalBytes = 0;
   private totalEvents = 0;
@@ -95,7 +99,7 @@ export class InMemoryEventStore implements SessionEventStore {
     return this.totalEvents;
   }
 
-  /** Serialized bytes held, across sessions. */
+  /** Bytes charged to `maxTotalBytes`: serialized events plus bookkeeping, across sessions. */
   get bytes(): number {
     return this.totalBytes;
   }
@@ -105,6 +109,11 @@ export class InMemoryEventStore implements SessionEventStore {
     return this.logsBySession.size;
   }
 
+  /** Number of streams held, across sessions. */
+  get streamCount(): number {
+    return this.logsByToken.size;
+  }
+
   async storeEvent(
     sessionId: string,
     streamId: StreamId,
@@ -112,17 +121,18 @@ export class InMemoryEventStore implements SessionEventStore {
   ): Promise<EventId> {
     const log = this.logFor(sessionId, streamId);
     const json = JSON.stringify(message);
-    const event: StoredEvent = { seq: log.nextSeq++, json, bytes: Buffer.byteLength(json) };
-    log.events.push(event);
-    this.ageOrder.push({ log, seq: event.seq });
-    this.totalBytes += event.bytes;
+    const seq = log.firstSeq + log.events.length;
+    log.events.push(json);
+    this.ageLogs.push(log);
+    this.ageSeqs.push(seq);
+    this.totalBytes += eventCost(json);
     this.totalEvents++;
     if (log.events.length > this.maxEventsPerStream) this.dropOldest(log);
     while (this.totalBytes > this.maxTotalBytes) {
       if (!this.evictOldest()) break;
     }
     this.compactAgeOrder();
-    return `${log.token}${EVENT_ID_SEPARATOR}${event.seq}`;
+    return `${log.token}${EVENT_ID_SEPARATOR}${seq}`;
   }
 
   async getStreamIdForEventId(sessionId: string, eventId: EventId): Promise<StreamId | undefined> {
@@ -137,12 +147,13 @@ export class InMemoryEventStore implements SessionEventStore {
     const found = this.locate(sessionId, lastEventId);
     if (!found) throw new Error(`Unknown event id for this session: ${lastEventId}`);
     const { log, seq } = found;
-    const missed = log.events.filter((event) => event.seq > seq);
-    for (const event of missed) {
-      if (event.json !== PRIMING_JSON) {
-        const message = JSON.parse(event.json) as JSONRPCMessage;
-        await send(`${log.token}${EVENT_ID_SEPARATOR}${event.seq}`, message);
-      }
+    // A copy: the stream may grow or shrink while `send` awaits.
+    const firstMissed = Math.max(seq + 1, log.firstSeq);
+    const missed = log.events.slice(firstMissed - log.firstSeq);
+    for (const [offset, json] of missed.entries()) {
+      if (json === PRIMING_JSON) continue;
+      const message = JSON.parse(json) as JSONRPCMessage;
+      await send(`${log.token}${EVENT_ID_SEPARATOR}${firstMissed + offset}`, message);
     }
     return log.streamId;
   }
@@ -158,7 +169,8 @@ export class InMemoryEventStore implements SessionEventStore {
   async close(): Promise<void> {
     this.logsBySession.clear();
     this.logsByToken.clear();
-    this.ageOrder = [];
+    this.ageLogs = [];
+    this.ageSeqs = [];
     this.ageHead = 0;
     this.totalBytes = 0;
     this.totalEvents = 0;
@@ -179,9 +191,10 @@ export class InMemoryEventStore implements SessionEventStore {
       }
       // randomUUID draws from a pooled CSPRNG buffer: far cheaper per stream than randomBytes.
       const token = randomUUID().replace(/-/g, '').slice(0, 16);
-      log = { sessionId, streamId, token, nextSeq: 1, events: [], purged: false };
+      log = { sessionId, streamId, token, firstSeq: 1, events: [], dropped: false };
       logs.set(streamId, log);
       this.logsByToken.set(token, log);
+      this.totalBytes += InMemoryEventStore.STREAM_OVERHEAD_BYTES;
     }
     return log;
   }
@@ -194,45 +207,75 @@ export class InMemoryEventStore implements SessionEventStore {
     const seqText = eventId.slice(separator + 1);
     if (!log || log.sessionId !== sessionId || !CANONICAL_SEQUENCE.test(seqText)) return undefined;
     const seq = Number(seqText);
-    return seq < log.nextSeq ? { log, seq } : undefined;
+    return seq < log.firstSeq + log.events.length ? { log, seq } : undefined;
   }
 
-  /** Forgets a stream and its events. */
+  /** Forgets a stream and its events (the caller removes it from its session's map). */
   private dropLog(log: StreamLog): void {
-    log.purged = true;
+    log.dropped = true;
     this.logsByToken.delete(log.token);
-    for (const event of log.events) this.forget(event);
+    for (const json of log.events) this.forget(json);
     log.events = [];
+    this.totalBytes -= InMemoryEventStore.STREAM_OVERHEAD_BYTES;
   }
 
   private dropOldest(log: StreamLog): void {
-    const event = log.events.shift();
-    if (event) this.forget(event);
+    const json = log.events.shift();
+    if (json === undefined) return;
+    log.firstSeq++;
+    this.forget(json);
   }
 
-  /** Drops the store-wide oldest event still held; false when nothing is left to drop. */
+  /**
+   * Drops the store-wide oldest event still held, and its stream once that was the stream's last
+   * event; false when nothing is left to drop.
+   */
   private evictOldest(): boolean {
-    while (this.ageHead < this.ageOrder.length) {
-      const { log, seq } = this.ageOrder[this.ageHead++];
-      if (!log.purged && log.events[0]?.seq === seq) {
-        this.dropOldest(log);
-        return true;
-      }
+    while (this.ageHead < this.ageLogs.length) {
+      const log = this.ageLogs[this.ageHead];
+      const seq = this.ageSeqs[this.ageHead];
+      this.ageHead++;
+      if (log.dropped || log.events.length === 0 || log.firstSeq !== seq) continue;
+      this.dropOldest(log);
+      if (log.events.length === 0) this.forgetStream(log);
+      return true;
     }
     return false;
   }
 
-  private forget(event: StoredEvent): void {
-    this.totalBytes -= event.bytes;
+  private forgetStream(log: StreamLog): void {
+    const logs = this.logsBySession.get(log.sessionId);
+    logs?.delete(log.streamId);
+    if (logs?.size === 0) this.logsBySession.delete(log.sessionId);
+    this.dropLog(log);
+  }
+
+  private forget(json: string): void {
+    this.totalBytes -= eventCost(json);
     this.totalEvents--;
   }
 
   /** Keeps the age order from growing without bound: rebuilt once most of it is stale. */
   private compactAgeOrder(): void {
-    if (this.ageOrder.length < 1024 || this.ageOrder.length < this.totalEvents * 2) return;
-    this.ageOrder = this.ageOrder
-      .slice(this.ageHead)
-      .filter(({ log, seq }) => !log.purged && log.events.length > 0 && seq >= log.events[0].seq);
+    const length = this.ageLogs.length;
+    if (length < 1024 || length < this.totalEvents * 2) return;
+    const logs: StreamLog[] = [];
+    const seqs: number[] = [];
+    for (let i = this.ageHead; i < length; i++) {
+      const log = this.ageLogs[i];
+      const seq = this.ageSeqs[i];
+      if (!log.dropped && seq >= log.firstSeq && seq < log.firstSeq + log.events.length) {
+        logs.push(log);
+        seqs.push(seq);
+      }
+    }
+    this.ageLogs = logs;
+    this.ageSeqs = seqs;
     this.ageHead = 0;
   }
+}
+
+/** What one event is charged against the total bound. */
+function eventCost(json: string): number {
+  return Buffer.byteLength(json) + InMemoryEventStore.EVENT_OVERHEAD_BYTES;
 }

@@ -40,4 +40,34 @@ describe('InMemoryEventStore memory', () => {
     await store.purgeSession('busy-session');
     expect(liveHeap() - before).toBeLessThan(4 * 2 ** 20);
   }, 60_000);
+
+  it('stays bounded when 1 000 sessions make 100 requests each (the soak pattern)', async () => {
+    const maxTotalBytes = 1024 * 1024;
+    const store = new InMemoryEventStore({ maxTotalBytes });
+    const before = liveHeap();
+    let maxStreams = 0;
+    for (let round = 0; round < 100; round++) {
+      for (let session = 0; session < 1000; session++) {
+        const stream = `stream-${round}-${session}`;
+        await store.storeEvent(`session-${session}`, stream, {} as never);
+        await store.storeEvent(`session-${session}`, stream, {
+          jsonrpc: '2.0',
+          id: round,
+          result: { content: [{ type: 'text', text: `result ${round}` }] },
+        });
+        maxStreams = Math.max(maxStreams, store.streamCount);
+      }
+    }
+    const grown = liveHeap() - before;
+    expect(store.bytes).toBeLessThanOrEqual(maxTotalBytes);
+    // Each stream is charged its bookkeeping, so the bound caps the streams held as well: without
+    // forgetting emptied streams this run would hold 100 000 of them.
+    expect(maxStreams).toBeLessThanOrEqual(
+      maxTotalBytes / InMemoryEventStore.STREAM_OVERHEAD_BYTES,
+    );
+    // The charge tracks the heap: what the store holds stays within a small multiple of its bound.
+    expect(grown).toBeLessThan(4 * maxTotalBytes);
+    for (let session = 0; session < 1000; session++) await store.purgeSession(`session-${session}`);
+    expect([store.size, store.streamCount, store.sessionCount]).toEqual([0, 0, 0]);
+  }, 60_000);
 });
