@@ -72,12 +72,12 @@ export class LiveSessionBuilder {
    * recorded in the event store: no client will ever resume it.
    */
   async replayInitialization(live: LiveSession, session: McpSession): Promise<void> {
-    if (!session.initializeRequest)
+    if (!session.initializeJson)
       throw new Error(`Session ${session.id} has no initialize to replay`);
     const recorder = this.recorders.get(live.transport);
     if (recorder) recorder.muted = true;
     try {
-      await this.send(live, session.initializeRequest, {});
+      await this.send(live, JSON.parse(session.initializeJson), {});
       if (session.clientInitialized) {
         await this.send(
           live,

@@ -39,6 +39,7 @@ import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.bu
 import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
 import type { McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
+import { flatString } from './flat-string.js';
 import { createServer, findServerFactory } from './mcp-server-factory.resolver.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
 import { type LiveSession, McpSession, type SessionInfo, type SessionLimits } from './session.js';
@@ -178,10 +179,9 @@ export class SessionManager
   async hibernate(sessionId: string): Promise<boolean> {
     const session = this.sessions.get(sessionId);
     if (!session?.live || session.waking || !session.isQuietFor(Date.now(), 0)) return false;
-    const { live } = session;
-    session.live = undefined;
+    const live = session.hibernate();
     this.publish({ type: 'hibernated', sessionId, principal: session.principal });
-    await this.closeServer(live.server);
+    if (live) await this.closeServer(live.server);
     return true;
   }
 
@@ -267,7 +267,7 @@ export class SessionManager
           message: 'Invalid Request: a request with this id is already in flight on the session',
         });
       }
-      res.once('close', () => ids.forEach((id) => session.requestIdsInFlight.delete(id)));
+      res.once('close', () => session.releaseRequestIds(ids));
       if (hasInitializedNotification(body)) session.clientInitialized = true;
     }
     if (req.method === 'DELETE' && !session.live) return this.deleteHibernated(session, req, res);
@@ -426,7 +426,7 @@ export class SessionManager
       ? requested
       : LATEST_PROTOCOL_VERSION;
     session.clientInfo = initialize.params.clientInfo;
-    session.initializeRequest = initialize;
+    session.initializeJson = flatString(JSON.stringify(initialize));
     this.sessions.set(session.id, session);
     this.publish({ type: 'created', sessionId: session.id, principal: session.principal });
   }
@@ -499,7 +499,7 @@ export class SessionManager
     if (live) await this.closeServer(live.server);
     // The SDK transport leaves a pending JSON response open when it closes; answer it here.
     const error = reason === 'shutdown' ? SHUTTING_DOWN : SESSION_NOT_FOUND;
-    for (const res of session.openResponses) endResponse(res, error);
+    for (const res of session.openResponses()) endResponse(res, error);
     await this.purgeEvents(session.id);
   }
 

@@ -1,5 +1,5 @@
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import type { Implementation, InitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerResponse } from 'node:http';
 import type { McpServerInstance } from './mcp-server-factory.js';
 
@@ -48,8 +48,11 @@ export class McpSession {
   openStreams = 0;
   protocolVersion: string | undefined;
   clientInfo: Implementation | undefined;
-  /** The client's `initialize` request, replayed to rebuild the session after hibernation. */
-  initializeRequest: InitializeRequest | undefined;
+  /**
+   * The client's `initialize` request, serialized (a string costs far less than the parsed
+   * message), replayed to rebuild the session after hibernation.
+   */
+  initializeJson: string | undefined;
   /** Whether the client sent `notifications/initialized`, replayed with `initialize`. */
   clientInitialized = false;
   /** Application state that survives hibernation (see `McpServerContext.state`). */
@@ -58,10 +61,13 @@ export class McpSession {
   live: LiveSession | undefined;
   /** The rebuild in progress, shared by every request that wakes the session at once. */
   waking: Promise<LiveSession> | undefined;
-  /** Ids of the client's requests being answered: the transport routes responses by id. */
-  readonly requestIdsInFlight = new Set<string | number>();
+  /**
+   * Ids of the client's requests being answered: the transport routes responses by id. Created on
+   * first use and released when the session hibernates, like `responses`.
+   */
+  private requestIds: Set<string | number> | undefined;
   /** Responses still open, so that closing the session can end those the transport leaves open. */
-  readonly openResponses = new Set<ServerResponse>();
+  private responses: Set<ServerResponse> | undefined;
 
   constructor(
     readonly id: string,
@@ -74,7 +80,7 @@ export class McpSession {
 
   /** Counts a request (or stream) as started. */
   begin(res: ServerResponse, isStream: boolean, now: number): void {
-    this.openResponses.add(res);
+    (this.responses ??= new Set()).add(res);
     if (isStream) this.openStreams++;
     else this.inFlightRequests++;
     this.lastActivityAt = now;
@@ -82,7 +88,7 @@ export class McpSession {
 
   /** Counts a request (or stream) as finished: idleness is measured from here. */
   end(res: ServerResponse, isStream: boolean, now: number): void {
-    this.openResponses.delete(res);
+    this.responses?.delete(res);
     if (isStream) this.openStreams--;
     else this.inFlightRequests--;
     this.lastActivityAt = now;
@@ -93,11 +99,34 @@ export class McpSession {
    * since the transport would send one request's response to the other.
    */
   claimRequestIds(ids: Array<string | number>): boolean {
-    if (new Set(ids).size !== ids.length || ids.some((id) => this.requestIdsInFlight.has(id))) {
+    if (new Set(ids).size !== ids.length || ids.some((id) => this.requestIds?.has(id))) {
       return false;
     }
-    for (const id of ids) this.requestIdsInFlight.add(id);
+    if (ids.length > 0) this.requestIds ??= new Set();
+    for (const id of ids) this.requestIds?.add(id);
     return true;
+  }
+
+  /** Marks request ids as answered. */
+  releaseRequestIds(ids: Array<string | number>): void {
+    for (const id of ids) this.requestIds?.delete(id);
+  }
+
+  /** The responses still open. */
+  openResponses(): ServerResponse[] {
+    return this.responses ? [...this.responses] : [];
+  }
+
+  /**
+   * Releases the live part and what only a live session needs, keeping the record; the caller
+   * checks that the session is quiet. Returns the released server and transport.
+   */
+  hibernate(): LiveSession | undefined {
+    const { live } = this;
+    this.live = undefined;
+    this.requestIds = undefined;
+    this.responses = undefined;
+    return live;
   }
 
   /** True when nothing is in flight and the session has been quiet for at least `quietMs`. */

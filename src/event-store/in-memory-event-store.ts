@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { flatString } from '../flat-string.js';
 import type { SessionEventStore } from './session-event-store.interface.js';
 
 /**
@@ -120,7 +121,7 @@ export class InMemoryEventStore implements SessionEventStore {
     message: JSONRPCMessage,
   ): Promise<EventId> {
     const log = this.logFor(sessionId, streamId);
-    const json = JSON.stringify(message);
+    const json = flatString(JSON.stringify(message));
     const seq = log.firstSeq + log.events.length;
     log.events.push(json);
     this.ageLogs.push(log);
@@ -190,9 +191,17 @@ export class InMemoryEventStore implements SessionEventStore {
         this.dropLog(oldest);
       }
       // randomUUID draws from a pooled CSPRNG buffer: far cheaper per stream than randomBytes.
-      const token = randomUUID().replace(/-/g, '').slice(0, 16);
-      log = { sessionId, streamId, token, firstSeq: 1, events: [], dropped: false };
-      logs.set(streamId, log);
+      const token = flatString(randomUUID().replace(/-/g, '').slice(0, 16));
+      log = {
+        sessionId,
+        streamId: flatString(streamId),
+        token,
+        firstSeq: 1,
+        events: [],
+        dropped: false,
+      };
+      // Keyed by the flat copy: the map keeps its key alive.
+      logs.set(log.streamId, log);
       this.logsByToken.set(token, log);
       this.totalBytes += InMemoryEventStore.STREAM_OVERHEAD_BYTES;
     }
