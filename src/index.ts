@@ -32,3 +32,4 @@ export {
 export { RedisEventStore, type RedisEventStoreOptions } from './event-store/redis-event-store.js';
 export { resolveDefaultPrincipal } from './principal.js';
 export { mcpCorsOptions } from './http/cors.js';
+export { lazyJsonSchemaValidator } from './lazy-json-schema-validator.js';

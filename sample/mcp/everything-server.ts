@@ -20,6 +20,7 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { lazyJsonSchemaValidator } from '../../src/index.js';
 import type { GreetingService } from '../greeting.service.js';
 
 /** The Nest services that the server's tools use. */
@@ -201,6 +202,7 @@ export function buildEverythingServer(
         logging: {},
         completions: {},
       },
+      jsonSchemaValidator: lazyJsonSchemaValidator(),
     },
   );
   const session = new SessionState(server, state as PersistedState);
