@@ -1,17 +1,90 @@
-import { launch } from '../lib/children.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { launch, type ChildServer } from '../lib/children.js';
 import { fmt, log } from '../lib/log.js';
 import { boundedPool, McpHttp } from '../lib/mcp-http.js';
 import { MEMORY_NODE_ARGS, readMemory, warmUp } from '../lib/memory.js';
+import type { MemorySample } from '../servers/probe.js';
 import type { Scenario } from './scenario.js';
 
 const ID = 'hibernation';
-const BATCH = 10_000;
-const LATENCY_SAMPLES = 500;
+/** Sessions opened between two hibernation sweeps: at most this many are ever awake. */
+const BATCH = 1_000;
+const LATENCY_SAMPLES = 1_000;
+/** How long the process may take to settle after the last sweep, and the RSS change that ends it. */
+const SETTLE_SECONDS = 20;
+const SETTLED_RSS_CHANGE = 2 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+function launchHost(sessions: number, lazyValidator: boolean): Promise<ChildServer> {
+  return launch({
+    name: 'ours-host',
+    entry: 'ours-host.js',
+    nodeArgs: MEMORY_NODE_ARGS,
+    env: {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MCP_JSON_RESPONSE: 'false',
+      MCP_MAX_SESSIONS: String(sessions + 1_000),
+      MCP_SESSION_IDLE_TIMEOUT: '1800',
+      MCP_HIBERNATE_AFTER: '600',
+      MCP_REAP_INTERVAL: '3600',
+      BENCH_LAZY_VALIDATOR: String(lazyValidator),
+    },
+  });
+}
+
+/** Opens `total` sessions, hibernating every quiet one after each batch, as a running sweep does. */
+async function openHibernated(
+  host: ChildServer,
+  http: McpHttp,
+  total: number,
+  deadline: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  while (ids.length < total) {
+    const batch = Math.min(BATCH, total - ids.length);
+    ids.push(...(await boundedPool(batch, 32, deadline, () => http.openSession())));
+    const done = await host.call<{ hibernated: number; durationMs: number }>('hibernate');
+    if (ids.length % (10 * BATCH) === 0 || ids.length === total) {
+      log.detail(
+        `${ID}: ${fmt(ids.length)}/${fmt(total)} open; last sweep hibernated ${fmt(done.hibernated)} in ${fmt(done.durationMs)} ms`,
+      );
+    }
+  }
+  return ids;
+}
+
+/** Readings once a second until RSS stops falling (V8 returns freed pages over a few seconds). */
+async function settledMemory(host: ChildServer): Promise<MemorySample> {
+  let reading = await readMemory(host);
+  for (let second = 0; second < SETTLE_SECONDS; second++) {
+    await sleep(1000);
+    const next = await readMemory(host);
+    const settled = Math.abs(next.rss - reading.rss) < SETTLED_RSS_CHANGE;
+    reading = next;
+    if (settled) break;
+  }
+  return reading;
+}
+
+/** The first request to each hibernated session (the rebuild), then a second one (live). */
+async function rehydrationLatency(http: McpHttp, ids: string[]) {
+  const cold: number[] = [];
+  const warm: number[] = [];
+  for (const id of ids) {
+    let began = performance.now();
+    await http.echo(id);
+    cold.push(performance.now() - began);
+    began = performance.now();
+    await http.echo(id);
+    warm.push(performance.now() - began);
+  }
+  return { cold, warm };
 }
 
 /**
@@ -23,107 +96,107 @@ export const hibernation: Scenario = {
   title: 'Ours with hibernation: memory per hibernated session, and rehydration latency',
   servers: ['ours'],
   method:
-    'Ours runs in its own process (bench/servers/ours-host.ts, SSE mode, `hibernateAfter` set, ' +
-    'the scheduled sweep pushed out to 1 h, the same heap limit and probe as in the memory ' +
-    `scenario). After the warm-up and a first reading, the harness opens sessions ${fmt(BATCH)} at ` +
-    'a time (initialize + notifications/initialized, 32 at a time) and after each batch asks the ' +
-    'host to hibernate every quiet session (`SessionManager.hibernateIdleSessions`, the method ' +
-    'the scheduled sweep calls), so that the process never holds more than one batch awake, as ' +
-    'with a running reaper. Then a reading: heap and RSS growth per hibernated session, and the ' +
-    `whole process's RSS. Last, for ${LATENCY_SAMPLES} hibernated sessions one after another: a ` +
-    '`tools/call echo` timed from send to complete reply (the first request, which rebuilds the ' +
-    'session), then a second one (the session is live).',
-  estimateSeconds: (c) => c.hibernatedSessions / 650 + 20,
+    'Ours runs in its own process (bench/servers/ours-host.ts, SSE mode, the in-memory event ' +
+    'store, `hibernateAfter` set, the scheduled sweep pushed out to 1 h, the same heap limit and ' +
+    "probe as in the memory scenario), serving the echo server built as the sample's servers are, " +
+    'with `lazyJsonSchemaValidator()`. After the warm-up and a first reading, the harness opens ' +
+    `sessions ${fmt(BATCH)} at a time (initialize + notifications/initialized, 32 at a time) and ` +
+    'after each batch asks the host to hibernate every quiet session ' +
+    '(`SessionManager.hibernateIdleSessions`, the method the scheduled sweep calls), so that ' +
+    `the process never holds more than ${fmt(BATCH)} sessions awake, as with a running sweep. ` +
+    'Readings after forced GC: right after the last sweep, and once RSS has settled (V8 hands ' +
+    `freed pages back over a few seconds; at most ${SETTLE_SECONDS} s). Last, for ` +
+    `${fmt(LATENCY_SAMPLES)} hibernated sessions one after another: a \`tools/call echo\` timed ` +
+    'from send to complete reply in the harness (the first request, which rebuilds the session), ' +
+    'then a second one (the session is live). The latency part is repeated in a fresh process ' +
+    "whose echo server keeps the SDK's default validator (an Ajv instance built with each server).",
+  estimateSeconds: (c) => c.hibernatedSessions / 650 + 60,
   enabled: (c) => c.hibernatedSessions > 0,
   run: async (context) => {
     if (!context.servers.includes('ours')) return;
     const { config, results, deadline } = context;
     const total = config.hibernatedSessions;
-    log.step(`${ID} · ${fmt(total)} sessions, hibernated ${fmt(BATCH)} at a time …`);
-    const host = await launch({
-      name: 'ours-host',
-      entry: 'ours-host.js',
-      nodeArgs: MEMORY_NODE_ARGS,
-      env: {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        MCP_JSON_RESPONSE: 'false',
-        MCP_MAX_SESSIONS: String(total + 1_000),
-        MCP_SESSION_IDLE_TIMEOUT: '1800',
-        MCP_HIBERNATE_AFTER: '600',
-        MCP_REAP_INTERVAL: '3600',
-      },
+    const figure = (metric: string, label: string, unit: string) => ({
+      scenario: ID,
+      metric,
+      label,
+      unit,
+      better: 'lower' as const,
     });
+    const recordLatency = (prefix: string, what: string, samples: number[]) => {
+      results.record(
+        figure(`${prefix}-p50`, `${what}, p50`, 'ms'),
+        'ours',
+        percentile(samples, 0.5),
+      );
+      results.record(
+        figure(`${prefix}-p99`, `${what}, p99`, 'ms'),
+        'ours',
+        percentile(samples, 0.99),
+      );
+    };
+
+    log.step(`${ID} · ${fmt(total)} sessions, hibernated ${fmt(BATCH)} at a time …`);
+    const host = await launchHost(total, true);
     const http = new McpHttp(host.url, 64);
     try {
       await warmUp(http, 32, deadline);
       await host.call('hibernate');
-      const start = await readMemory(host);
-      const ids: string[] = [];
-      while (ids.length < total) {
-        const batch = Math.min(BATCH, total - ids.length);
-        ids.push(...(await boundedPool(batch, 32, deadline, () => http.openSession())));
-        const done = await host.call<{ hibernated: number; durationMs: number }>('hibernate');
-        log.detail(
-          `${ID}: ${fmt(ids.length)}/${fmt(total)} open; hibernated ${fmt(done.hibernated)} in ${fmt(done.durationMs)} ms`,
-        );
-      }
-      const open = await readMemory(host);
-      const cold: number[] = [];
-      const warm: number[] = [];
-      for (const id of ids.slice(0, LATENCY_SAMPLES)) {
-        let began = performance.now();
-        await http.echo(id);
-        cold.push(performance.now() - began);
-        began = performance.now();
-        await http.echo(id);
-        warm.push(performance.now() - began);
-      }
-      const figure = (metric: string, label: string, unit: string) => ({
-        scenario: ID,
-        metric,
-        label,
-        unit,
-        better: 'lower' as const,
-      });
+      const start = await settledMemory(host);
+      const ids = await openHibernated(host, http, total, deadline);
+      const afterSweep = await readMemory(host);
+      const settled = await settledMemory(host);
       results.record(
         figure('heap-per-session', `Heap per hibernated session, ${fmt(total)} hibernated`, 'KiB'),
         'ours',
-        (open.heapUsed - start.heapUsed) / total / 1024,
+        (settled.heapUsed - start.heapUsed) / total / 1024,
       );
       results.record(
         figure('rss-per-session', `RSS per hibernated session, ${fmt(total)} hibernated`, 'KiB'),
         'ours',
-        (open.rss - start.rss) / total / 1024,
+        (settled.rss - start.rss) / total / 1024,
       );
       results.record(
-        figure('rss-total', `Process RSS with ${fmt(total)} hibernated sessions`, 'MiB'),
+        figure('rss-total', `Process RSS with ${fmt(total)} hibernated sessions, settled`, 'MiB'),
         'ours',
-        open.rss / MiB,
+        settled.rss / MiB,
       );
-      for (const [name, samples] of [
-        ['rehydrate', cold],
-        ['live', warm],
-      ] as const) {
-        const label =
-          name === 'rehydrate' ? 'First request after hibernation' : 'Request to a live session';
-        results.record(
-          figure(`${name}-p50`, `${label}, p50`, 'ms'),
-          'ours',
-          percentile(samples, 0.5),
-        );
-        results.record(
-          figure(`${name}-p99`, `${label}, p99`, 'ms'),
-          'ours',
-          percentile(samples, 0.99),
-        );
-      }
-      results.note(
-        ID,
-        `${fmt(total)} sessions hibernated; latencies over ${fmt(LATENCY_SAMPLES)} sessions, one request at a time, from the harness process (loopback HTTP included).`,
+      results.record(
+        figure(
+          'rss-after-sweep',
+          `Process RSS right after the last sweep (${fmt(BATCH)} sessions just hibernated)`,
+          'MiB',
+        ),
+        'ours',
+        afterSweep.rss / MiB,
       );
+      log.detail(`${ID}: rehydrating ${fmt(LATENCY_SAMPLES)} sessions one at a time …`);
+      const { cold, warm } = await rehydrationLatency(http, ids.slice(0, LATENCY_SAMPLES));
+      recordLatency('rehydrate', 'First request after hibernation', cold);
+      recordLatency('live', 'Request to a live session', warm);
     } finally {
       await host.stop();
     }
+
+    log.detail(`${ID}: the same latencies with the SDK's default validator …`);
+    const plain = await launchHost(LATENCY_SAMPLES, false);
+    const plainHttp = new McpHttp(plain.url, 64);
+    try {
+      await warmUp(plainHttp, 32, deadline);
+      const ids = await openHibernated(plain, plainHttp, LATENCY_SAMPLES, deadline);
+      const { cold, warm } = await rehydrationLatency(plainHttp, ids);
+      recordLatency(
+        'rehydrate-default',
+        'First request after hibernation, default validator',
+        cold,
+      );
+      recordLatency('live-default', 'Request to a live session, default validator', warm);
+    } finally {
+      await plain.stop();
+    }
+    results.note(
+      ID,
+      `${fmt(total)} sessions hibernated; latencies over ${fmt(LATENCY_SAMPLES)} sessions, one request at a time, from the harness process (loopback HTTP included).`,
+    );
   },
 };

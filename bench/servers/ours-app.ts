@@ -9,7 +9,8 @@ import { createEchoServer } from './echo-server.js';
 
 /**
  * Ours: the sample application's module setup (options read from the environment by the sample's
- * own `mcpSessionOptionsFromConfig`, the reaper on @nestjs/schedule), serving the echo server.
+ * own `mcpSessionOptionsFromConfig`, the reaper on @nestjs/schedule), serving the echo server
+ * (with the sample's lazy validator when BENCH_LAZY_VALIDATOR=true).
  */
 @Module({
   imports: [
@@ -24,7 +25,8 @@ import { createEchoServer } from './echo-server.js';
   providers: [
     {
       provide: MCP_SERVER_FACTORY,
-      useFactory: (): McpServerFactory => () => createEchoServer(),
+      useFactory: (): McpServerFactory => () =>
+        createEchoServer({ lazyValidator: process.env.BENCH_LAZY_VALIDATOR === 'true' }),
     },
   ],
 })
