@@ -1,6 +1,6 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 /**
  * The transport of JSON-response mode. A JSON response carries only the result of a call, so a
@@ -10,7 +10,9 @@ import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk
  */
 export class JsonResponseTransport extends WebStandardStreamableHTTPServerTransport {
   override async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    if (isJSONRPCRequest(message) && options?.relatedRequestId !== undefined) {
+    // A message with both a method and an id is a request; checked by shape, because this runs
+    // for every message sent and a failing schema parse (every response) is costly.
+    if (options?.relatedRequestId !== undefined && 'method' in message && 'id' in message) {
       throw new Error(
         `Cannot send "${message.method}" to the client during a call in JSON-response mode: a JSON response has no stream for it. Use SSE responses (jsonResponse: false).`,
       );

@@ -29,10 +29,10 @@ describe('lazyJsonSchemaValidator', () => {
     const validator = lazyJsonSchemaValidator();
     const built: unknown[] = [];
     const original = AjvJsonSchemaValidator.prototype.getValidator;
-    AjvJsonSchemaValidator.prototype.getValidator = function (this: unknown, s) {
+    AjvJsonSchemaValidator.prototype.getValidator = function (this: AjvJsonSchemaValidator, s) {
       built.push(this);
-      return original.call(this as AjvJsonSchemaValidator, s);
-    };
+      return original.call(this, s);
+    } as typeof original;
     try {
       validator.getValidator(schema);
       validator.getValidator({ type: 'string' });

@@ -78,6 +78,7 @@ export class SessionManager
   private readonly principalSessions = new Map<string, number>();
   private readonly openResponses = new OpenResponses();
   private readonly builder: LiveSessionBuilder;
+  private readonly limits: SessionLimits;
 
   /**
    * Lifecycle events: a session created, hibernated, rehydrated, and closed with its reason.
@@ -92,6 +93,10 @@ export class SessionManager
     this.builder = new LiveSessionBuilder(options, (context) =>
       createServer(this.serverFactory, context),
     );
+    this.limits = {
+      idleMs: options.sessionIdleTimeoutMs,
+      lifetimeMs: options.maxSessionLifetimeMs,
+    };
   }
 
   /** Finds the application's server factory and starts admitting requests. */
@@ -217,13 +222,6 @@ export class SessionManager
     return closing.length;
   }
 
-  private get limits(): SessionLimits {
-    return {
-      idleMs: this.options.sessionIdleTimeoutMs,
-      lifetimeMs: this.options.maxSessionLifetimeMs,
-    };
-  }
-
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.state === 'created' || this.state === 'stopped') {
       return writeJsonRpcError(res, SHUTTING_DOWN);
@@ -252,6 +250,7 @@ export class SessionManager
     const session = this.lookup(sessionId, req);
     if (!session) return writeJsonRpcError(res, SESSION_NOT_FOUND);
     let body: unknown;
+    let requestIds: Array<string | number> = [];
     if (req.method === 'POST') {
       const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
       if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
@@ -259,20 +258,24 @@ export class SessionManager
         return writeJsonRpcError(res, SHUTTING_DOWN);
       }
       body = parsed.body;
-      const ids = requestIdsOf(body);
-      if (!session.claimRequestIds(ids)) {
+      requestIds = requestIdsOf(body);
+      if (!session.claimRequestIds(requestIds)) {
         return writeJsonRpcError(res, {
           status: 400,
           code: JsonRpcErrorCode.InvalidRequest,
           message: 'Invalid Request: a request with this id is already in flight on the session',
         });
       }
-      res.once('close', () => session.releaseRequestIds(ids));
       if (hasInitializedNotification(body)) session.clientInitialized = true;
     }
     if (req.method === 'DELETE' && !session.live) return this.deleteHibernated(session, req, res);
     // A DELETE ends the session itself, so it is not one of the requests that keep it open.
-    this.track(res, req.method === 'DELETE' ? undefined : session, req.method === 'GET');
+    this.track(
+      res,
+      req.method === 'DELETE' ? undefined : session,
+      req.method === 'GET',
+      requestIds,
+    );
     let live: LiveSession;
     try {
       live = session.live ?? (await this.wake(session));
@@ -482,10 +485,18 @@ export class SessionManager
     return session;
   }
 
-  /** Counts a request as in flight until its response closes, for idleness and shutdown. */
-  private track(res: ServerResponse, session: McpSession | undefined, isStream: boolean): void {
+  /**
+   * Counts a request as in flight until its response closes, for idleness and shutdown; its
+   * request ids, claimed on the session, are released then.
+   */
+  private track(
+    res: ServerResponse,
+    session: McpSession | undefined,
+    isStream: boolean,
+    requestIds: Array<string | number> = [],
+  ): void {
     session?.begin(res, isStream, Date.now());
-    this.openResponses.add(res, () => session?.end(res, isStream, Date.now()));
+    this.openResponses.add(res, () => session?.end(res, isStream, Date.now(), requestIds));
   }
 
   /** Removes a session once: publishes its end, closes its server and streams, purges its events. */

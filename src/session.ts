@@ -86,9 +86,18 @@ export class McpSession {
     this.lastActivityAt = now;
   }
 
-  /** Counts a request (or stream) as finished: idleness is measured from here. */
-  end(res: ServerResponse, isStream: boolean, now: number): void {
+  /**
+   * Counts a request (or stream) as finished, and its request ids as answered: idleness is
+   * measured from here.
+   */
+  end(
+    res: ServerResponse,
+    isStream: boolean,
+    now: number,
+    requestIds: Array<string | number>,
+  ): void {
     this.responses?.delete(res);
+    for (const id of requestIds) this.requestIds?.delete(id);
     if (isStream) this.openStreams--;
     else this.inFlightRequests--;
     this.lastActivityAt = now;
@@ -105,11 +114,6 @@ export class McpSession {
     if (ids.length > 0) this.requestIds ??= new Set();
     for (const id of ids) this.requestIds?.add(id);
     return true;
-  }
-
-  /** Marks request ids as answered. */
-  releaseRequestIds(ids: Array<string | number>): void {
-    for (const id of ids) this.requestIds?.delete(id);
   }
 
   /** The responses still open. */

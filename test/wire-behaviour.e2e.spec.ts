@@ -230,6 +230,18 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
       expectJsonRpcError(res, 415, -32000);
     });
 
+    it('accepts a UTF-8 body that starts with a byte order mark, and decodes it as UTF-8', async () => {
+      const res = await rawRequest(t.url, {
+        headers: sessionHeaders(id),
+        body: Buffer.concat([
+          Buffer.from([0xef, 0xbb, 0xbf]),
+          Buffer.from(callTool('echo', { text: 'naïve ☕' }), 'utf8'),
+        ]),
+      });
+      expect(res.status).toBe(200);
+      expect(sseMessages(res.text)[0].result.content[0].text).toBe('naïve ☕');
+    });
+
     it('400 -32700 for malformed JSON', async () => {
       const res = await rawRequest(t.url, {
         headers: sessionHeaders(id),

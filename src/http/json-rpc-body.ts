@@ -1,7 +1,6 @@
 import {
   isInitializeRequest,
   isInitializedNotification,
-  isJSONRPCRequest,
   type InitializeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage } from 'node:http';
@@ -67,14 +66,31 @@ function messagesOf(body: unknown): unknown[] {
   return Array.isArray(body) ? body : [body];
 }
 
+/**
+ * The id of a message shaped like a request (a `method` and a string or number `id`). A shape
+ * check, not the SDK's schema parse: it runs on every POST, and the transport validates every
+ * message in full anyway.
+ */
+function requestIdOf(message: unknown): string | number | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const { method, id } = message as { method?: unknown; id?: unknown };
+  if (typeof method !== 'string') return undefined;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+}
+
 /** True when the body holds at least one request (as opposed to responses and notifications). */
 export function hasRequests(body: unknown): boolean {
-  return messagesOf(body).some((m) => isJSONRPCRequest(m));
+  return requestIdsOf(body).length > 0;
 }
 
 /** The ids of the requests in the body. */
 export function requestIdsOf(body: unknown): Array<string | number> {
-  return messagesOf(body).flatMap((m) => (isJSONRPCRequest(m) ? [m.id] : []));
+  const ids: Array<string | number> = [];
+  for (const message of messagesOf(body)) {
+    const id = requestIdOf(message);
+    if (id !== undefined) ids.push(id);
+  }
+  return ids;
 }
 
 /** True when the body holds the client's `notifications/initialized`. */
@@ -89,5 +105,8 @@ export function hasInitializedNotification(body: unknown): boolean {
 
 /** The `initialize` request in the body, if there is one. */
 export function findInitialize(body: unknown): InitializeRequest | undefined {
-  return messagesOf(body).find((m): m is InitializeRequest => isInitializeRequest(m));
+  return messagesOf(body).find(
+    (m): m is InitializeRequest =>
+      (m as { method?: unknown } | null)?.method === 'initialize' && isInitializeRequest(m),
+  );
 }
