@@ -8,7 +8,7 @@ import { scopeEventStore } from './event-store/session-event-store.interface.js'
 import { JsonResponseTransport } from './json-response.transport.js';
 import type { McpServerContext, McpServerInstance } from './mcp-server-factory.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
-import type { LiveSession, McpSession } from './session.js';
+import type { EventMute, LiveSession, McpSession } from './session.js';
 
 /** What the manager does when a session's transport reports a lifecycle change. */
 export interface LiveSessionCallbacks {
@@ -35,8 +35,6 @@ const REPLAY_HEADERS = {
  */
 export class LiveSessionBuilder {
   private readonly logger = new Logger(LiveSessionBuilder.name);
-  /** The event recorder of each transport built, to mute it during a replay. */
-  private readonly recorders = new WeakMap<object, EventRecorder | undefined>();
 
   constructor(
     private readonly options: ResolvedMcpSessionOptions,
@@ -60,9 +58,8 @@ export class LiveSessionBuilder {
       onsessioninitialized: () => callbacks.onInitialized?.(),
       onsessionclosed: callbacks.onDeleted,
     });
-    const live: LiveSession = { server, transport };
+    const live: LiveSession = { server, transport, events: recorder };
     transport.onclose = () => callbacks.onClosed(live);
-    this.recorders.set(transport, recorder);
     await server.connect(transport);
     return live;
   }
@@ -74,18 +71,16 @@ export class LiveSessionBuilder {
   async replayInitialization(live: LiveSession, session: McpSession): Promise<void> {
     if (!session.initializeJson)
       throw new Error(`Session ${session.id} has no initialize to replay`);
-    const recorder = this.recorders.get(live.transport);
+    const recorder = live.events;
     if (recorder) recorder.muted = true;
     try {
       await this.send(live, JSON.parse(session.initializeJson), {});
       if (session.clientInitialized) {
-        await this.send(
-          live,
+        // Handed to the server as the transport hands over any notification: no HTTP exchange
+        // is needed once the transport is initialized.
+        live.transport.onmessage?.(
           { jsonrpc: '2.0', method: 'notifications/initialized' },
-          {
-            'mcp-session-id': session.id,
-            'mcp-protocol-version': session.protocolVersion ?? '',
-          },
+          { requestInfo: { headers: {} } },
         );
       }
     } finally {
@@ -146,7 +141,6 @@ export class LiveSessionBuilder {
 }
 
 /** A session's event store, which can be muted while the session's initialization is replayed. */
-interface EventRecorder {
-  muted: boolean;
+interface EventRecorder extends EventMute {
   eventStore: EventStore;
 }

@@ -31,10 +31,17 @@ export interface SessionLimits {
   lifetimeMs: number | null;
 }
 
+/** A switch that keeps a transport's events out of the event store while it is on. */
+export interface EventMute {
+  muted: boolean;
+}
+
 /** The parts of a session that hibernation releases: its server and its transport. */
 export interface LiveSession {
   server: McpServerInstance;
   transport: WebStandardStreamableHTTPServerTransport;
+  /** The transport's event recording, muted while a rebuild replays `initialize`. */
+  events: EventMute | undefined;
 }
 
 /**

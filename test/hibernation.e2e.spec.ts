@@ -78,6 +78,21 @@ describe('hibernation', () => {
     await client.close();
   });
 
+  it('rebuilds a server that knows its client is initialized, as the first one did', async () => {
+    const { client, sessionId } = await connect(t);
+    const before = { ...serverStats };
+    expect(await t.manager.hibernate(sessionId)).toBe(true);
+
+    const echoed = await client.callTool({ name: 'echo', arguments: { text: 'awake' } });
+
+    expect(textOf(echoed)).toBe('awake');
+    expect(serverStats.created - before.created).toBe(1);
+    expect(serverStats.initialized - before.initialized).toBe(1);
+    const rebuilt = await client.listTools();
+    expect(rebuilt.tools.map((tool) => tool.name)).toContain('echo');
+    await client.close();
+  });
+
   it('serves tools, subscriptions, progress and resumption after rehydration', async () => {
     const { client, transport, sessionId } = await connect(t);
     const updates: string[] = [];

@@ -9,8 +9,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { McpServerFactory } from '../../src/index.js';
 
-/** Counts the servers the factory built, so tests can assert one server per session. */
-export const serverStats = { created: 0 };
+/**
+ * Counts the servers the factory built, so tests can assert one server per session, and the
+ * servers told by `notifications/initialized` that their client is ready.
+ */
+export const serverStats = { created: 0, initialized: 0 };
 
 /**
  * A small MCP server for the end-to-end specs: echo, sleep with progress, a notification on the
@@ -22,6 +25,7 @@ export const testServerFactory: McpServerFactory = ({ state }) => {
     { name: 'test-server', version: '1.0.0' },
     { capabilities: { logging: {}, resources: { subscribe: true } } },
   );
+  server.server.oninitialized = () => void serverStats.initialized++;
   // Subscriptions live in the session state, so they survive hibernation.
   const subscriptions = (): string[] => ((state.subscriptions as string[] | undefined) ??= []);
   server.registerResource('watched', 'test://watched', { mimeType: 'text/plain' }, (uri) => ({
