@@ -9,7 +9,7 @@ import type { Scenario } from './scenario.js';
 const ID = 'hibernation';
 /** Sessions opened between two hibernation sweeps: at most this many are ever awake. */
 const BATCH = 1_000;
-const LATENCY_SAMPLES = 1_000;
+const LATENCY_SAMPLES = 600;
 /** How long the process may take to settle after the last sweep, and the RSS change that ends it. */
 const SETTLE_SECONDS = 20;
 const SETTLED_RSS_CHANGE = 2 * 1024 * 1024;
