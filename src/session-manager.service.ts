@@ -40,6 +40,7 @@ import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
 import type { McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
 import { flatString } from './flat-string.js';
+import { sweepInSlices } from './sweep-in-slices.js';
 import { createServer, findServerFactory } from './mcp-server-factory.resolver.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
 import { type LiveSession, McpSession, type SessionInfo, type SessionLimits } from './session.js';
@@ -194,9 +195,10 @@ export class SessionManager
   async hibernateIdleSessions(now = Date.now()): Promise<number> {
     const quietMs = this.options.hibernateAfterMs;
     if (quietMs === null) return 0;
-    const idle = [...this.sessions.values()].filter(
-      (s) => s.live && !s.waking && s.isQuietFor(now, quietMs),
-    );
+    const idle: McpSession[] = [];
+    await sweepInSlices(this.sessions.values(), (session) => {
+      if (session.live && !session.waking && session.isQuietFor(now, quietMs)) idle.push(session);
+    });
     const results = await Promise.all(idle.map((session) => this.hibernate(session.id)));
     return results.filter(Boolean).length;
   }
@@ -214,10 +216,10 @@ export class SessionManager
    */
   async reapExpiredSessions(now = Date.now()): Promise<number> {
     const closing: Array<Promise<void>> = [];
-    for (const session of this.sessions.values()) {
+    await sweepInSlices(this.sessions.values(), (session) => {
       const reason = session.expiry(now, this.limits);
       if (reason) closing.push(this.terminate(session, reason));
-    }
+    });
     await Promise.all(closing);
     return closing.length;
   }
