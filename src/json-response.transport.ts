@@ -9,12 +9,15 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
  * it at once instead, so the tool fails fast with a message that says why.
  */
 export class JsonResponseTransport extends WebStandardStreamableHTTPServerTransport {
-  override async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+  /** Not an async wrapper: every message sent passes here, and the SDK's send is async already. */
+  override send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     // A message with both a method and an id is a request; checked by shape, because this runs
     // for every message sent and a failing schema parse (every response) is costly.
     if (options?.relatedRequestId !== undefined && 'method' in message && 'id' in message) {
-      throw new Error(
-        `Cannot send "${message.method}" to the client during a call in JSON-response mode: a JSON response has no stream for it. Use SSE responses (jsonResponse: false).`,
+      return Promise.reject(
+        new Error(
+          `Cannot send "${message.method}" to the client during a call in JSON-response mode: a JSON response has no stream for it. Use SSE responses (jsonResponse: false).`,
+        ),
       );
     }
     return super.send(message, options);
