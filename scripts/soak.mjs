@@ -5,7 +5,8 @@
 // with SOAK_REPORT=<file>, writes it as JSON. Exits non-zero on any error or a session not reaped.
 //
 // Environment (defaults): SOAK_SESSIONS (1000), SOAK_SECONDS (60), SOAK_IDLE_TIMEOUT (20, in
-// seconds), SOAK_REAP_INTERVAL (2), SOAK_SAMPLE_SECONDS (5), SOAK_REPORT (unset).
+// seconds), SOAK_REAP_INTERVAL (2), SOAK_SAMPLE_SECONDS (5), SOAK_REST_SECONDS (30: sampling goes
+// on this long after the reaper, while the process returns memory to the OS), SOAK_REPORT (unset).
 import { writeFileSync } from 'node:fs';
 import { post, runLoad, startSample, waitForReaped } from './soak-lib.mjs';
 
@@ -14,6 +15,7 @@ const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const IDLE_TIMEOUT = Number(process.env.SOAK_IDLE_TIMEOUT ?? 20);
 const REAP_INTERVAL = Number(process.env.SOAK_REAP_INTERVAL ?? 2);
 const SAMPLE_SECONDS = Number(process.env.SOAK_SAMPLE_SECONDS ?? 5);
+const REST_SECONDS = Number(process.env.SOAK_REST_SECONDS ?? 30);
 const REPORT = process.env.SOAK_REPORT;
 
 const MiB = 1024 * 1024;
@@ -94,8 +96,8 @@ try {
   );
   stillOpenAfterReap = answers.filter((status) => status !== 404).length;
   phase = 'reaped';
-  // Two more samples at rest, after the reaper.
-  await new Promise((resolve) => setTimeout(resolve, 2 * SAMPLE_SECONDS * 1000 + 100));
+  // Samples at rest, after the reaper.
+  await new Promise((resolve) => setTimeout(resolve, REST_SECONDS * 1000 + 100));
 } finally {
   clearInterval(sampler);
   await sampling;
