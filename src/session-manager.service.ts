@@ -40,7 +40,7 @@ import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
 import type { McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
 import { flatString } from './flat-string.js';
-import { sweepInSlices } from './sweep-in-slices.js';
+import { actInBatches, sweepInSlices } from './sweep.js';
 import { createServer, findServerFactory } from './mcp-server-factory.resolver.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
 import { type LiveSession, McpSession, type SessionInfo, type SessionLimits } from './session.js';
@@ -199,8 +199,11 @@ export class SessionManager
     await sweepInSlices(this.sessions.values(), (session) => {
       if (session.live && !session.waking && session.isQuietFor(now, quietMs)) idle.push(session);
     });
-    const results = await Promise.all(idle.map((session) => this.hibernate(session.id)));
-    return results.filter(Boolean).length;
+    let hibernated = 0;
+    await actInBatches(idle, async (session) => {
+      if (await this.hibernate(session.id)) hibernated++;
+    });
+    return hibernated;
   }
 
   /** Closes every session; returns how many were closed. */
@@ -215,13 +218,13 @@ export class SessionManager
    * `maxSessionLifetime`; returns how many.
    */
   async reapExpiredSessions(now = Date.now()): Promise<number> {
-    const closing: Array<Promise<void>> = [];
+    const expired: Array<{ session: McpSession; reason: SessionCloseReason }> = [];
     await sweepInSlices(this.sessions.values(), (session) => {
       const reason = session.expiry(now, this.limits);
-      if (reason) closing.push(this.terminate(session, reason));
+      if (reason) expired.push({ session, reason });
     });
-    await Promise.all(closing);
-    return closing.length;
+    await actInBatches(expired, ({ session, reason }) => this.terminate(session, reason));
+    return expired.length;
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
