@@ -124,6 +124,11 @@ export function renderMarkdown(results: ResultSet, options: RenderOptions): stri
     ),
     '',
   );
+  out.push(
+    'Where a target is missed, [docs/PERFORMANCE.md](docs/PERFORMANCE.md) gives the profiles and ' +
+      "experiments behind it, what was fixed, and what is the SDK's or the machine's.",
+    '',
+  );
   out.push(`![Throughput per server and mode](${options.chart})`, '');
 
   out.push('## Servers under test', '');
