@@ -3,8 +3,8 @@ import type { Agent, IncomingHttpHeaders } from 'node:http';
 
 /** Types of soak-lib.mjs, for the TypeScript specs that use it. */
 
-export declare const SAMPLE_MAIN: string;
-export declare const PROBE: string;
+/** The protocol version the load generator speaks. */
+export declare const PROTOCOL_VERSION: string;
 
 export interface ProbeSample {
   type: 'probe';
@@ -58,25 +58,7 @@ export declare function post(
   },
 ): Promise<PostReply>;
 
-export interface JsonRpcMessage {
-  jsonrpc?: string;
-  id?: string | number | null;
-  method?: string;
-  result?: Record<string, unknown>;
-  error?: { code: number; message: string; data?: unknown };
-}
-
-export declare function lastMessage(text: string): JsonRpcMessage | undefined;
-
 export declare function openSession(baseUrl: string, agent?: Agent): Promise<string>;
-
-export declare function callTool(
-  baseUrl: string,
-  sessionId: string,
-  name: string,
-  args: Record<string, unknown>,
-  options?: { agent?: Agent; id?: number },
-): Promise<{ content?: Array<{ type: string; text?: string }>; isError?: boolean }>;
 
 export interface LoadResult {
   sessionIds: string[];

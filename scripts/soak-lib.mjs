@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
-export const SAMPLE_MAIN = fileURLToPath(new URL('../build/sample/main.js', import.meta.url));
-export const PROBE = fileURLToPath(new URL('./soak-probe.mjs', import.meta.url));
+const SAMPLE_MAIN = fileURLToPath(new URL('../build/sample/main.js', import.meta.url));
+const PROBE = fileURLToPath(new URL('./soak-probe.mjs', import.meta.url));
 
-const PROTOCOL_VERSION = '2025-11-25';
+export const PROTOCOL_VERSION = '2025-11-25';
 const POST_HEADERS = {
   'content-type': 'application/json',
   accept: 'application/json, text/event-stream',
@@ -69,7 +69,7 @@ export async function startSample({ env = {}, probe = false, readyTimeoutMs = 30
     url,
     output: () => output,
     exited,
-    probe({ gc = true, details = false, timeoutMs = 10_000 } = {}) {
+    probe({ gc = true, timeoutMs = 10_000 } = {}) {
       if (!probe) return Promise.reject(new Error('started without the probe'));
       const id = ++nextProbe;
       return new Promise((resolve, reject) => {
@@ -81,7 +81,7 @@ export async function startSample({ env = {}, probe = false, readyTimeoutMs = 30
           clearTimeout(timer);
           resolve(sample);
         });
-        child.send({ type: 'probe', id, gc, details });
+        child.send({ type: 'probe', id, gc });
       });
     },
     /** Sends `signal` and resolves with the exit; SIGKILLs after `timeoutMs`. */
@@ -134,7 +134,7 @@ export function post(baseUrl, { headers = {}, body, agent, timeoutMs = 30_000, m
 }
 
 /** The last JSON-RPC message of an SSE body (or a JSON body). */
-export function lastMessage(text) {
+function lastMessage(text) {
   const data = text
     .split('\n')
     .filter((line) => line.startsWith('data: ') && line.length > 'data: '.length + 1);
@@ -171,7 +171,7 @@ export async function openSession(baseUrl, agent) {
 }
 
 /** Calls a tool on a session; resolves with its result, rejects on any error. */
-export async function callTool(baseUrl, sessionId, name, args, { agent, id = 1 } = {}) {
+async function callTool(baseUrl, sessionId, name, args, { agent, id = 1 } = {}) {
   const res = await post(baseUrl, {
     agent,
     headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION },

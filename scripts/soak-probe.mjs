@@ -2,8 +2,7 @@
 // spawned with an IPC channel) that reports the process's memory and its live session count on
 // request, without changing the library or the sample: it records each SessionManager as Nest
 // starts it. Message in: { type: 'probe', id, gc }. Message out: { type: 'probe', id, at, rss,
-// heapUsed, heapTotal, external, arrayBuffers, sessions } (with `details`, also the requests in
-// flight across sessions).
+// heapUsed, heapTotal, external, arrayBuffers, sessions }.
 import { SessionManager } from '../build/src/index.js';
 
 const managers = new Set();
@@ -19,13 +18,7 @@ process.on('message', (message) => {
   if (message.gc && typeof globalThis.gc === 'function') globalThis.gc();
   const memory = process.memoryUsage();
   let sessions = 0;
-  let inFlight = 0;
-  for (const manager of managers) {
-    sessions += manager.count();
-    if (message.details) {
-      for (const session of manager.list()) inFlight += session.inFlightRequests;
-    }
-  }
+  for (const manager of managers) sessions += manager.count();
   process.send?.({
     type: 'probe',
     id: message.id,
@@ -36,7 +29,6 @@ process.on('message', (message) => {
     external: memory.external,
     arrayBuffers: memory.arrayBuffers,
     sessions,
-    ...(message.details ? { inFlight } : {}),
   });
 });
 // The channel must not keep the sample alive: it exits on SIGTERM as it would without the probe.

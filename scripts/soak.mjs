@@ -8,7 +8,7 @@
 // seconds), SOAK_REAP_INTERVAL (2), SOAK_SAMPLE_SECONDS (5), SOAK_REST_SECONDS (30: sampling goes
 // on this long after the reaper, while the process returns memory to the OS), SOAK_REPORT (unset).
 import { writeFileSync } from 'node:fs';
-import { post, runLoad, startSample, waitForReaped } from './soak-lib.mjs';
+import { PROTOCOL_VERSION, post, runLoad, startSample, waitForReaped } from './soak-lib.mjs';
 
 const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 1000);
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
@@ -89,7 +89,7 @@ try {
   const answers = await Promise.all(
     probeIds.map((id) =>
       post(sample.url, {
-        headers: { 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' },
+        headers: { 'mcp-session-id': id, 'mcp-protocol-version': PROTOCOL_VERSION },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
       }).then((res) => res.status),
     ),

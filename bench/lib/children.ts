@@ -14,6 +14,9 @@ export const LOG_DIR = fileURLToPath(new URL('../../logs/', import.meta.url));
 export const PROFILE_DIR = fileURLToPath(new URL('../../profiles/', import.meta.url));
 let cpuProfiles = false;
 
+/** How long a server may take to announce that it is ready. */
+const READY_TIMEOUT_MS = 30_000;
+
 /** Starts every later server with --cpu-prof; their profiles land in PROFILE_DIR. */
 export function enableCpuProfiles(): void {
   cpuProfiles = true;
@@ -44,7 +47,6 @@ export interface LaunchSpec {
   env?: Record<string, string>;
   /** Extra Node.js flags, such as --max-old-space-size. */
   nodeArgs?: string[];
-  readyTimeoutMs?: number;
 }
 
 /** A server under test, running as its own process with an IPC side channel. */
@@ -80,10 +82,6 @@ export class ChildServer {
       }
       this.pending.clear();
     });
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
   }
 
   /** Calls a command of the server's side channel (see servers/ipc.ts). */
@@ -178,7 +176,7 @@ export async function launch(spec: LaunchSpec): Promise<ChildServer> {
     closeSync(logFd);
   }
   live.add(child);
-  const timeoutMs = spec.readyTimeoutMs ?? 30_000;
+  const timeoutMs = READY_TIMEOUT_MS;
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(

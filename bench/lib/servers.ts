@@ -1,12 +1,13 @@
+import type { BenchMode } from '../servers/echo-server.js';
 import { launch, type ChildServer } from './children.js';
+import { MEMORY_NODE_ARGS } from './memory.js';
 import { packageJson } from './packages.js';
 import type { ServerId } from './results.js';
 
 /** How a server is started: sessions with JSON or SSE responses, or stateless (SSE). */
-export type Mode = 'json' | 'sse' | 'stateless';
+export type Mode = BenchMode;
 
 export interface ServerDef {
-  id: ServerId;
   /** Column header in the report. */
   label: string;
   /** One line for the report's list of contenders. */
@@ -24,7 +25,6 @@ function missing(pkg: string): string | null {
 
 export const SERVERS: Record<ServerId, ServerDef> = {
   ours: {
-    id: 'ours',
     label: 'ours',
     description:
       'NestJS 12 + McpSessionModule, configured as the sample is (bench/servers/ours-app.ts)',
@@ -39,7 +39,6 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     unavailable: () => null,
   },
   baseline: {
-    id: 'baseline',
     label: 'baseline',
     description:
       "Express + the SDK's StreamableHTTPServerTransport + a Map of sessions, as the SDK's examples do (bench/servers/baseline.ts)",
@@ -48,7 +47,6 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     unavailable: () => null,
   },
   ceiling: {
-    id: 'ceiling',
     label: 'ceiling',
     description:
       'raw node:http: parse the JSON-RPC body, a Map of sessions, write the same result bytes (bench/servers/ceiling.ts)',
@@ -57,7 +55,6 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     unavailable: () => null,
   },
   rekog: {
-    id: 'rekog',
     label: '@rekog/mcp-nest',
     description:
       '@rekog/mcp-nest 2 in its stateful mode (McpStrategy + StreamableHttpTransport with `statefulMode: true`; bench/servers/rekog.ts). ' +
@@ -69,7 +66,6 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     unavailable: () => missing('@rekog/mcp-nest') ?? missing('@nestjs/microservices'),
   },
   'nest-sdk': {
-    id: 'nest-sdk',
     label: 'Nest + SDK (diagnostic)',
     description:
       "diagnostic, only with --servers: the baseline's code in a plain NestJS controller, without McpSessionModule (bench/servers/nest-sdk.ts)",
@@ -98,6 +94,30 @@ export function startServer(id: ServerId, options: StartOptions): Promise<ChildS
     entry: def.entry,
     env: def.env(options.mode, options.maxSessions ?? 1_000),
     nodeArgs: options.nodeArgs,
+  });
+}
+
+/**
+ * Ours with side-channel commands (bench/servers/ours-host.ts) for the scenarios at scale: SSE
+ * mode, the memory scenario's heap limit and probe, the scheduled sweep pushed out to 1 h so that
+ * only the scenario's own sweeps run. `env` adds to or overrides the sample's settings.
+ */
+export function launchOursHost(
+  maxSessions: number,
+  env: Record<string, string>,
+): Promise<ChildServer> {
+  return launch({
+    name: 'ours-host',
+    entry: 'ours-host.js',
+    nodeArgs: MEMORY_NODE_ARGS,
+    env: {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MCP_JSON_RESPONSE: 'false',
+      MCP_MAX_SESSIONS: String(maxSessions + 1_000),
+      MCP_REAP_INTERVAL: '3600',
+      ...env,
+    },
   });
 }
 

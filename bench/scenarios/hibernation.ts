@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launch, type ChildServer } from '../lib/children.js';
+import type { ChildServer } from '../lib/children.js';
 import { fmt, log } from '../lib/log.js';
 import { boundedPool, McpHttp } from '../lib/mcp-http.js';
-import { MEMORY_NODE_ARGS, readMemory, warmUp } from '../lib/memory.js';
+import { MiB, readMemory, warmUp } from '../lib/memory.js';
+import { launchOursHost } from '../lib/servers.js';
 import type { MemorySample } from '../servers/probe.js';
 import type { Scenario } from './scenario.js';
 
@@ -12,8 +13,7 @@ const BATCH = 1_000;
 const LATENCY_SAMPLES = 600;
 /** How long the process may take to settle after the last sweep, and the RSS change that ends it. */
 const SETTLE_SECONDS = 20;
-const SETTLED_RSS_CHANGE = 2 * 1024 * 1024;
-const MiB = 1024 * 1024;
+const SETTLED_RSS_CHANGE = 2 * MiB;
 
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -21,24 +21,17 @@ function percentile(samples: number[], p: number): number {
 }
 
 function launchHost(sessions: number, lazyValidator: boolean): Promise<ChildServer> {
-  return launch({
-    name: 'ours-host',
-    entry: 'ours-host.js',
-    nodeArgs: MEMORY_NODE_ARGS,
-    env: {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      MCP_JSON_RESPONSE: 'false',
-      MCP_MAX_SESSIONS: String(sessions + 1_000),
-      MCP_SESSION_IDLE_TIMEOUT: '1800',
-      MCP_HIBERNATE_AFTER: '600',
-      MCP_REAP_INTERVAL: '3600',
-      BENCH_LAZY_VALIDATOR: String(lazyValidator),
-    },
+  return launchOursHost(sessions, {
+    MCP_SESSION_IDLE_TIMEOUT: '1800',
+    MCP_HIBERNATE_AFTER: '600',
+    BENCH_LAZY_VALIDATOR: String(lazyValidator),
   });
 }
 
-/** Opens `total` sessions, hibernating every quiet one after each batch, as a running sweep does. */
+/**
+ * Opens `total` sessions, hibernating every quiet one after each batch, as a running sweep does;
+ * fails unless every one of them was hibernated, since the figures are per hibernated session.
+ */
 async function openHibernated(
   host: ChildServer,
   http: McpHttp,
@@ -46,22 +39,28 @@ async function openHibernated(
   deadline: number,
 ): Promise<string[]> {
   const ids: string[] = [];
+  let hibernated = 0;
   while (ids.length < total) {
     const batch = Math.min(BATCH, total - ids.length);
     ids.push(...(await boundedPool(batch, 32, deadline, () => http.openSession())));
     const done = await host.call<{ hibernated: number; durationMs: number }>('hibernate');
+    hibernated += done.hibernated;
     if (ids.length % (10 * BATCH) === 0 || ids.length === total) {
       log.detail(
         `${ID}: ${fmt(ids.length)}/${fmt(total)} open; last sweep hibernated ${fmt(done.hibernated)} in ${fmt(done.durationMs)} ms`,
       );
     }
   }
+  if (hibernated !== total) throw new Error(`${hibernated} of ${total} sessions hibernated`);
   return ids;
 }
 
-/** Readings once a second until RSS stops falling (V8 returns freed pages over a few seconds). */
-async function settledMemory(host: ChildServer): Promise<MemorySample> {
-  let reading = await readMemory(host);
+/**
+ * Readings once a second, from `first` (or a new reading), until RSS stops falling: V8 returns
+ * freed pages over a few seconds.
+ */
+async function settledMemory(host: ChildServer, first?: MemorySample): Promise<MemorySample> {
+  let reading = first ?? (await readMemory(host));
   for (let second = 0; second < SETTLE_SECONDS; second++) {
     await sleep(1000);
     const next = await readMemory(host);
@@ -109,7 +108,8 @@ export const hibernation: Scenario = {
     `${fmt(LATENCY_SAMPLES)} hibernated sessions one after another: a \`tools/call echo\` timed ` +
     'from send to complete reply in the harness (the first request, which rebuilds the session), ' +
     'then a second one (the session is live). The latency part is repeated in a fresh process ' +
-    "whose echo server keeps the SDK's default validator (an Ajv instance built with each server).",
+    `holding only ${fmt(LATENCY_SAMPLES)} hibernated sessions, whose echo server keeps the SDK's ` +
+    'default validator (an Ajv instance built with each server).',
   estimateSeconds: (c) => c.hibernatedSessions / 650 + 60,
   enabled: (c) => c.hibernatedSessions > 0,
   run: async (context) => {
@@ -141,11 +141,10 @@ export const hibernation: Scenario = {
     const http = new McpHttp(host.url, 64);
     try {
       await warmUp(http, 32, deadline);
-      await host.call('hibernate');
       const start = await settledMemory(host);
       const ids = await openHibernated(host, http, total, deadline);
       const afterSweep = await readMemory(host);
-      const settled = await settledMemory(host);
+      const settled = await settledMemory(host, afterSweep);
       results.record(
         figure('heap-per-session', `Heap per hibernated session, ${fmt(total)} hibernated`, 'KiB'),
         'ours',

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launch } from '../lib/children.js';
 import { fmt, log } from '../lib/log.js';
 import { boundedPool, McpHttp } from '../lib/mcp-http.js';
-import { MEMORY_NODE_ARGS, readMemory, warmUp } from '../lib/memory.js';
+import { readMemory, warmUp } from '../lib/memory.js';
+import { launchOursHost } from '../lib/servers.js';
 import type { SweepReport } from '../servers/ours-host.js';
 import { recordMemory } from './memory.js';
 import type { Scenario } from './scenario.js';
@@ -51,18 +51,8 @@ export const largePopulation: Scenario = {
     log.step(
       `${ID} · ${fmt(memoryCount)} idle sessions for memory, ${fmt(total)} for the reaper, ${fmt(expired)} of them expired …`,
     );
-    const host = await launch({
-      name: 'ours-host',
-      entry: 'ours-host.js',
-      nodeArgs: MEMORY_NODE_ARGS,
-      env: {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        MCP_JSON_RESPONSE: 'false',
-        MCP_MAX_SESSIONS: String(total + 1_000),
-        MCP_SESSION_IDLE_TIMEOUT: String(IDLE_TIMEOUT_SECONDS),
-        MCP_REAP_INTERVAL: '3600',
-      },
+    const host = await launchOursHost(total, {
+      MCP_SESSION_IDLE_TIMEOUT: String(IDLE_TIMEOUT_SECONDS),
     });
     const http = new McpHttp(host.url, 64);
     try {
@@ -71,7 +61,7 @@ export const largePopulation: Scenario = {
       const progress = (offset: number) => (done: number) =>
         log.detail(`${ID}: ${fmt(offset + done)}/${fmt(total)} sessions open`);
       const ids = await boundedPool(expired, 32, deadline, () => http.openSession(), progress(0));
-      const mark = await host.call<{ at: number; count: number }>('mark');
+      const mark = await host.call<{ at: number }>('mark');
       ids.push(
         ...(await boundedPool(
           memoryCount - expired,
