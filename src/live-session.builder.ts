@@ -51,10 +51,8 @@ export class LiveSessionBuilder {
     const recorder = this.recorderFor(session.id);
     const transport = this.createTransport({
       sessionIdGenerator: () => session.id,
-      enableJsonResponse: this.options.jsonResponse,
       eventStore: recorder?.eventStore,
       retryInterval: this.options.retryInterval,
-      keepAliveMs: this.options.keepAliveInterval,
       onsessioninitialized: () => callbacks.onInitialized?.(),
       onsessionclosed: callbacks.onDeleted,
     });
@@ -74,7 +72,7 @@ export class LiveSessionBuilder {
     const recorder = live.events;
     if (recorder) recorder.muted = true;
     try {
-      await this.send(live, JSON.parse(session.initializeJson), {});
+      await this.sendInitialize(live, JSON.parse(session.initializeJson));
       if (session.clientInitialized) {
         // Handed to the server as the transport hands over any notification: no HTTP exchange
         // is needed once the transport is initialized.
@@ -90,17 +88,14 @@ export class LiveSessionBuilder {
 
   /** A transport for one stateless request. */
   buildStatelessTransport(): WebStandardStreamableHTTPServerTransport {
-    return this.createTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: this.options.jsonResponse,
-      keepAliveMs: this.options.keepAliveInterval,
-    });
+    return this.createTransport({ sessionIdGenerator: undefined });
   }
 
-  private async send(live: LiveSession, message: unknown, headers: Record<string, string>) {
+  /** Sends the stored `initialize` through the transport: the one public way to initialize it. */
+  private async sendInitialize(live: LiveSession, initialize: unknown): Promise<void> {
     const response = await live.transport.handleRequest(
-      new Request(REPLAY_URL, { method: 'POST', headers: { ...REPLAY_HEADERS, ...headers } }),
-      { parsedBody: message },
+      new Request(REPLAY_URL, { method: 'POST', headers: REPLAY_HEADERS }),
+      { parsedBody: initialize },
     );
     const text = await response.text();
     if (!response.ok) throw new Error(`Replaying the session's initialization failed: ${text}`);
@@ -131,9 +126,15 @@ export class LiveSessionBuilder {
     return recorder;
   }
 
+  /** A transport in the configured response mode, with the configured keep-alive. */
   private createTransport(
-    options: WebStandardStreamableHTTPServerTransportOptions,
+    sessionOptions: WebStandardStreamableHTTPServerTransportOptions,
   ): WebStandardStreamableHTTPServerTransport {
+    const options = {
+      ...sessionOptions,
+      enableJsonResponse: this.options.jsonResponse,
+      keepAliveMs: this.options.keepAliveInterval,
+    };
     return this.options.jsonResponse
       ? new JsonResponseTransport(options)
       : new WebStandardStreamableHTTPServerTransport(options);

@@ -18,7 +18,6 @@ import { checkDnsRebinding } from './http/dns-rebinding.js';
 import {
   findInitialize,
   hasInitializedNotification,
-  hasRequests,
   readJsonRpcBody,
   requestIdsOf,
 } from './http/json-rpc-body.js';
@@ -123,7 +122,7 @@ export class SessionManager
         `Shutdown grace period elapsed with ${this.openResponses.size} request(s) in flight; closing them.`,
       );
     }
-    await Promise.all([...this.sessions.values()].map((s) => this.terminate(s, 'shutdown')));
+    await this.terminateAll('shutdown');
     await Promise.all([...this.statelessServers].map((server) => this.closeServer(server)));
     this.openResponses.endAll(SHUTTING_DOWN);
     this.state = 'stopped';
@@ -207,10 +206,8 @@ export class SessionManager
   }
 
   /** Closes every session; returns how many were closed. */
-  async closeAll(): Promise<number> {
-    const sessions = [...this.sessions.values()];
-    await Promise.all(sessions.map((session) => this.terminate(session, 'closed')));
-    return sessions.length;
+  closeAll(): Promise<number> {
+    return this.terminateAll('closed');
   }
 
   /**
@@ -259,11 +256,12 @@ export class SessionManager
     if (req.method === 'POST') {
       const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
       if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
-      if (this.state === 'draining' && hasRequests(parsed.body)) {
-        return writeJsonRpcError(res, SHUTTING_DOWN);
-      }
       body = parsed.body;
       requestIds = requestIdsOf(body);
+      // While draining, only answers and notifications (which may finish calls in flight) pass.
+      if (this.state === 'draining' && requestIds.length > 0) {
+        return writeJsonRpcError(res, SHUTTING_DOWN);
+      }
       if (!session.claimRequestIds(requestIds)) {
         return writeJsonRpcError(res, {
           status: 400,
@@ -271,7 +269,9 @@ export class SessionManager
           message: 'Invalid Request: a request with this id is already in flight on the session',
         });
       }
-      if (hasInitializedNotification(body)) session.clientInitialized = true;
+      if (!session.clientInitialized && hasInitializedNotification(body)) {
+        session.clientInitialized = true;
+      }
     }
     if (req.method === 'DELETE' && !session.live) return this.deleteHibernated(session, req, res);
     // A DELETE ends the session itself, so it is not one of the requests that keep it open.
@@ -309,13 +309,12 @@ export class SessionManager
     const live = await this.builder.build(session, this.callbacksFor(session));
     try {
       await this.builder.replayInitialization(live, session);
+      if (this.sessions.get(session.id) !== session) {
+        throw new Error(`Session ${session.id} ended while it was being resumed`);
+      }
     } catch (error) {
       await this.closeServer(live.server);
       throw error;
-    }
-    if (this.sessions.get(session.id) !== session) {
-      await this.closeServer(live.server);
-      throw new Error(`Session ${session.id} ended while it was being resumed`);
     }
     session.live = live;
     this.publish({ type: 'rehydrated', sessionId: session.id, principal: session.principal });
@@ -502,6 +501,13 @@ export class SessionManager
   ): void {
     session?.begin(res, isStream, Date.now());
     this.openResponses.add(res, () => session?.end(res, isStream, Date.now(), requestIds));
+  }
+
+  /** Terminates every session for `reason`; returns how many there were. */
+  private async terminateAll(reason: SessionCloseReason): Promise<number> {
+    const sessions = [...this.sessions.values()];
+    await Promise.all(sessions.map((session) => this.terminate(session, reason)));
+    return sessions.length;
   }
 
   /** Removes a session once: publishes its end, closes its server and streams, purges its events. */

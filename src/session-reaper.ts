@@ -42,7 +42,8 @@ export class SessionReaper implements OnModuleInit, BeforeApplicationShutdown {
     if (!this.scheduler) {
       throw new Error(
         'McpSessionModule reaps idle sessions with @nestjs/schedule, which is not set up. ' +
-          'Add ScheduleModule.forRoot() to the imports of your AppModule, or set sessionIdleTimeout: null.',
+          'Add ScheduleModule.forRoot() to the imports of your AppModule, or set sessionIdleTimeout, ' +
+          'maxSessionLifetime and hibernateAfter to null.',
       );
     }
     const timer = setInterval(() => void this.sweep(), this.options.reapIntervalMs);

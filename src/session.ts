@@ -115,11 +115,11 @@ export class McpSession {
    * since the transport would send one request's response to the other.
    */
   claimRequestIds(ids: Array<string | number>): boolean {
-    if (new Set(ids).size !== ids.length || ids.some((id) => this.requestIds?.has(id))) {
-      return false;
-    }
-    if (ids.length > 0) this.requestIds ??= new Set();
-    for (const id of ids) this.requestIds?.add(id);
+    if (ids.length === 0) return true;
+    const repeated = ids.length > 1 && new Set(ids).size !== ids.length;
+    if (repeated || ids.some((id) => this.requestIds?.has(id))) return false;
+    this.requestIds ??= new Set();
+    for (const id of ids) this.requestIds.add(id);
     return true;
   }
 

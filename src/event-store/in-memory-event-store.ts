@@ -42,7 +42,6 @@ interface StreamLog {
   token: string;
   firstSeq: number;
   events: string[];
-  dropped: boolean;
 }
 
 const EVENT_ID_SEPARATOR = '.';
@@ -198,7 +197,6 @@ export class InMemoryEventStore implements SessionEventStore {
         token,
         firstSeq: 1,
         events: [],
-        dropped: false,
       };
       // Keyed by the flat copy: the map keeps its key alive.
       logs.set(log.streamId, log);
@@ -221,7 +219,6 @@ export class InMemoryEventStore implements SessionEventStore {
 
   /** Forgets a stream and its events (the caller removes it from its session's map). */
   private dropLog(log: StreamLog): void {
-    log.dropped = true;
     this.logsByToken.delete(log.token);
     for (const json of log.events) this.forget(json);
     log.events = [];
@@ -244,7 +241,7 @@ export class InMemoryEventStore implements SessionEventStore {
       const log = this.ageLogs[this.ageHead];
       const seq = this.ageSeqs[this.ageHead];
       this.ageHead++;
-      if (log.dropped || log.events.length === 0 || log.firstSeq !== seq) continue;
+      if (log.events.length === 0 || log.firstSeq !== seq) continue;
       this.dropOldest(log);
       if (log.events.length === 0) this.forgetStream(log);
       return true;
@@ -273,7 +270,7 @@ export class InMemoryEventStore implements SessionEventStore {
     for (let i = this.ageHead; i < length; i++) {
       const log = this.ageLogs[i];
       const seq = this.ageSeqs[i];
-      if (!log.dropped && seq >= log.firstSeq && seq < log.firstSeq + log.events.length) {
+      if (seq >= log.firstSeq && seq < log.firstSeq + log.events.length) {
         logs.push(log);
         seqs.push(seq);
       }

@@ -49,9 +49,8 @@ function sessionTag(sessionId: string): string {
   return createHash('sha256').update(sessionId).digest('base64url').slice(0, 8);
 }
 
-function isPrimingEvent(message: JSONRPCMessage): boolean {
-  return Object.keys(message).length === 0;
-}
+/** The SDK stores a priming event as an empty message. */
+const PRIMING_JSON = '{}';
 
 /**
  * An event store on Redis Streams, so that any replica can resume any session's streams: one
@@ -169,6 +168,7 @@ export class RedisEventStore implements SessionEventStore {
     if (!parsed || !key || !(await this.client.exists(key))) {
       throw new Error(`Unknown event id for this session: ${lastEventId}`);
     }
+    const tag = sessionTag(sessionId);
     let after = parsed.redisId;
     for (;;) {
       const entries = (await this.client.xrange(
@@ -178,11 +178,9 @@ export class RedisEventStore implements SessionEventStore {
         'COUNT',
         REPLAY_BATCH,
       )) as StreamEntry[];
-      for (const [redisId, fields] of entries) {
-        const message = JSON.parse(fields[1]) as JSONRPCMessage;
-        if (!isPrimingEvent(message)) {
-          await send(`${sessionTag(sessionId)}.${parsed.streamId}:${redisId}`, message);
-        }
+      for (const [redisId, [, json]] of entries) {
+        if (json === PRIMING_JSON) continue;
+        await send(`${tag}.${parsed.streamId}:${redisId}`, JSON.parse(json) as JSONRPCMessage);
       }
       if (entries.length < REPLAY_BATCH) return parsed.streamId;
       after = entries[entries.length - 1][0];

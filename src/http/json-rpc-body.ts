@@ -78,11 +78,6 @@ function requestIdOf(message: unknown): string | number | undefined {
   return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
-/** True when the body holds at least one request (as opposed to responses and notifications). */
-export function hasRequests(body: unknown): boolean {
-  return requestIdsOf(body).length > 0;
-}
-
 /** The ids of the requests in the body. */
 export function requestIdsOf(body: unknown): Array<string | number> {
   const ids: Array<string | number> = [];

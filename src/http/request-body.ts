@@ -34,14 +34,12 @@ function payloadTooLarge(limit: number): HttpJsonRpcError {
 }
 
 async function readFromStream(req: IncomingMessage, limit: number): Promise<BodyRead> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) {
-    return { kind: 'error', error: payloadTooLarge(limit) };
-  }
   try {
-    // Decoded here rather than by raw-body's iconv decoder: the same UTF-8, without a decoder
-    // object per request; a byte order mark is dropped, as that decoder does.
-    const text = (await getRawBody(req, { limit, length: declared })).toString('utf8');
+    // raw-body refuses a declared length over the limit before reading anything. The body is
+    // decoded here rather than by its iconv decoder: the same UTF-8, without a decoder object
+    // per request; a byte order mark is dropped, as that decoder does.
+    const length = req.headers['content-length'];
+    const text = (await getRawBody(req, { limit, length })).toString('utf8');
     return { kind: 'text', text: text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text };
   } catch (error) {
     const type = (error as RawBodyError).type;
