@@ -149,7 +149,7 @@ describe('hibernation', () => {
     });
     const primingId = /^id: (\S+)/.exec(call.text)![1];
     expect(await t.manager.hibernate(sessionId)).toBe(true);
-    expect(store.sessionCount).toBeGreaterThan(0);
+    expect(store.sessionCount).toBe(1);
 
     const replay = await openStream(t.url, {
       headers: { ...sessionHeaders(sessionId), 'last-event-id': primingId },
@@ -238,7 +238,7 @@ describe('hibernation on the reaper schedule (real time)', () => {
       const hibernated = await firstValueFrom(
         t.manager.events$.pipe(filter((e) => e.type === 'hibernated' && e.sessionId === sessionId)),
       );
-      expect(hibernated.type).toBe('hibernated');
+      expect(hibernated.at).toBeInstanceOf(Date);
       expect(t.manager.get(sessionId)?.hibernated).toBe(true);
     } finally {
       await t.close();

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { filter, firstValueFrom } from 'rxjs';
 import { MCP_SERVER_FACTORY, McpSessionModule, type SessionClosedEvent } from '../src/index.js';
-import { waitFor } from './support/wait.js';
+import { fakeClock, waitFor } from './support/wait.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { sessionHeaders, openRawSession, openStream, rawRequest } from './support/http.js';
 import { testServerFactory } from './support/test-server.js';
@@ -32,17 +32,7 @@ describe('idle expiry with fake timers (Date and setInterval faked, I/O real)', 
   let t: TestApp;
 
   beforeEach(async () => {
-    jest.useFakeTimers({
-      doNotFake: [
-        'setTimeout',
-        'clearTimeout',
-        'setImmediate',
-        'nextTick',
-        'queueMicrotask',
-        'hrtime',
-        'performance',
-      ],
-    });
+    fakeClock();
     t = await startTestApp({
       options: { sessionIdleTimeout: IDLE_SECONDS, reapInterval: REAP_SECONDS },
     });
@@ -108,19 +98,7 @@ describe('idle expiry with fake timers (Date and setInterval faked, I/O real)', 
 
 describe('expiry on access, before the sweep', () => {
   it('treats a request to an expired session as expired (404) and closes it', async () => {
-    jest.useFakeTimers({
-      doNotFake: [
-        'setTimeout',
-        'clearTimeout',
-        'setImmediate',
-        'nextTick',
-        'queueMicrotask',
-        'hrtime',
-        'performance',
-        'setInterval',
-        'clearInterval',
-      ],
-    });
+    fakeClock({ intervals: false });
     // The reaper would only sweep in an hour; Date moves on without it.
     const t = await startTestApp({
       options: { sessionIdleTimeout: IDLE_SECONDS, reapInterval: 3600 },
@@ -142,17 +120,7 @@ describe('expiry on access, before the sweep', () => {
 
 describe('maxSessionLifetime (absolute lifetime), with fake timers', () => {
   it('refuses requests past the lifetime however active the session is, and the reaper closes it', async () => {
-    jest.useFakeTimers({
-      doNotFake: [
-        'setTimeout',
-        'clearTimeout',
-        'setImmediate',
-        'nextTick',
-        'queueMicrotask',
-        'hrtime',
-        'performance',
-      ],
-    });
+    fakeClock();
     const t = await startTestApp({
       options: { sessionIdleTimeout: null, maxSessionLifetime: 30, reapInterval: REAP_SECONDS },
     });

@@ -10,32 +10,10 @@ import {
   rawRequest,
   sseMessages,
 } from './support/http.js';
+import { expectJsonRpcError, toolCall } from './support/reliability.js';
 import { serverStats } from './support/test-server.js';
 
 const V = '2025-11-25';
-
-function callTool(name: string, args: Record<string, unknown>, id = 2): string {
-  return JSON.stringify({
-    jsonrpc: '2.0',
-    id,
-    method: 'tools/call',
-    params: { name, arguments: args },
-  });
-}
-
-function expectJsonRpcError(
-  res: { status: number; json: () => any },
-  status: number,
-  code: number,
-) {
-  expect(res.status).toBe(status);
-  const body = res.json();
-  expect(body.jsonrpc).toBe('2.0');
-  expect(body.id).toBeNull();
-  expect(body.error.code).toBe(code);
-  expect(typeof body.error.message).toBe('string');
-  return body;
-}
 
 describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
   let t: TestApp;
@@ -129,7 +107,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
       const res = await rawRequest(t.url, {
         method,
         headers: { ...MCP_POST_HEADERS, accept: 'application/json, text/event-stream' },
-        body: method === 'POST' ? callTool('echo', { text: 'x' }) : undefined,
+        body: method === 'POST' ? toolCall('echo', { text: 'x' }) : undefined,
       });
       const body = expectJsonRpcError(res, 400, -32000);
       expect(body.error.message).toMatch(/Mcp-Session-Id header is required/);
@@ -138,7 +116,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
     it('400 for a malformed session id', async () => {
       const res = await rawRequest(t.url, {
         headers: sessionHeaders('bad id with spaces'),
-        body: callTool('echo', { text: 'x' }),
+        body: toolCall('echo', { text: 'x' }),
       });
       expectJsonRpcError(res, 400, -32000);
     });
@@ -149,7 +127,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
       const res = await rawRequest(t.url, {
         method,
         headers: sessionHeaders('00000000-0000-4000-8000-000000000000'),
-        body: method === 'POST' ? callTool('echo', { text: 'x' }) : undefined,
+        body: method === 'POST' ? toolCall('echo', { text: 'x' }) : undefined,
       });
       const body = expectJsonRpcError(res, 404, -32001);
       expect(body.error.message).toBe('Session not found');
@@ -161,7 +139,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
       const id = await openRawSession(t.url);
       const echoed = await rawRequest(t.url, {
         headers: sessionHeaders(id),
-        body: callTool('echo', { text: 'hi' }),
+        body: toolCall('echo', { text: 'hi' }),
       });
       expect(sseMessages(echoed.text)[0].result.content[0].text).toBe('hi');
       expect(store.sessionCount).toBe(1);
@@ -177,7 +155,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
         const after = await rawRequest(t.url, {
           method,
           headers: sessionHeaders(id),
-          body: method === 'POST' ? callTool('echo', { text: 'x' }) : undefined,
+          body: method === 'POST' ? toolCall('echo', { text: 'x' }) : undefined,
         });
         expectJsonRpcError(after, 404, -32001);
       }
@@ -209,7 +187,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
     it('406 for a POST that does not accept SSE', async () => {
       const res = await rawRequest(t.url, {
         headers: sessionHeaders(id, { accept: 'application/json' }),
-        body: callTool('echo', { text: 'x' }),
+        body: toolCall('echo', { text: 'x' }),
       });
       expectJsonRpcError(res, 406, -32000);
     });
@@ -225,7 +203,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
     it('415 for a non-JSON body', async () => {
       const res = await rawRequest(t.url, {
         headers: sessionHeaders(id, { 'content-type': 'text/plain' }),
-        body: callTool('echo', { text: 'x' }),
+        body: toolCall('echo', { text: 'x' }),
       });
       expectJsonRpcError(res, 415, -32000);
     });
@@ -235,7 +213,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
         headers: sessionHeaders(id),
         body: Buffer.concat([
           Buffer.from([0xef, 0xbb, 0xbf]),
-          Buffer.from(callTool('echo', { text: 'naïve ☕' }), 'utf8'),
+          Buffer.from(toolCall('echo', { text: 'naïve ☕' }), 'utf8'),
         ]),
       });
       expect(res.status).toBe(200);
@@ -258,7 +236,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
     it('400 for an unsupported MCP-Protocol-Version', async () => {
       const res = await rawRequest(t.url, {
         headers: sessionHeaders(id, { 'mcp-protocol-version': '1999-01-01' }),
-        body: callTool('echo', { text: 'x' }),
+        body: toolCall('echo', { text: 'x' }),
       });
       expectJsonRpcError(res, 400, -32000);
     });
@@ -268,7 +246,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
       expectJsonRpcError(res, 400, -32600);
       const echoed = await rawRequest(t.url, {
         headers: sessionHeaders(id),
-        body: callTool('echo', { text: 'ok' }),
+        body: toolCall('echo', { text: 'ok' }),
       });
       expect(sseMessages(echoed.text)[0].result.content[0].text).toBe('ok');
     });
@@ -280,7 +258,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
       const text = 'a'.repeat(1024 * 1024);
       const res = await rawRequest(t.url, {
         headers: sessionHeaders(id),
-        body: callTool('size', { text }),
+        body: toolCall('size', { text }),
       });
       expect(res.status).toBe(200);
       expect(sseMessages(res.text)[0].result.content[0].text).toBe(String(text.length));
@@ -322,7 +300,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
       const b = await openRawSession(t.url);
       const res = await rawRequest(t.url, {
         headers: sessionHeaders(a),
-        body: callTool('echo', { text: 'secret' }),
+        body: toolCall('echo', { text: 'secret' }),
       });
       const eventId = /id: (\S+)/.exec(res.text)![1];
       for (const lastEventId of [eventId, 'garbage', `${eventId}0`]) {
@@ -346,7 +324,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
       expectJsonRpcError(second, 409, -32000);
       await rawRequest(t.url, {
         headers: sessionHeaders(id),
-        body: callTool('notify', { text: 'on the GET stream' }),
+        body: toolCall('notify', { text: 'on the GET stream' }),
       });
       await first.waitFor((text) => text.includes('on the GET stream'));
       first.close();
@@ -402,8 +380,9 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
         }),
       });
       const body = expectJsonRpcError(res, 400, -32022);
-      expect(body.error.data.requested).toBe('2026-07-28');
-      expect(body.error.data.supported).toEqual(
+      const data = body.error.data as { requested: string; supported: string[] };
+      expect(data.requested).toBe('2026-07-28');
+      expect(data.supported).toEqual(
         expect.arrayContaining(['2025-11-25', '2025-06-18', '2025-03-26']),
       );
       expect(t.manager.count()).toBe(0);
@@ -449,7 +428,7 @@ describe('rule 9: the session cap', () => {
       expect(t.manager.count()).toBe(2);
       const echoed = await rawRequest(t.url, {
         headers: sessionHeaders(a),
-        body: callTool('echo', { text: 'still here' }),
+        body: toolCall('echo', { text: 'still here' }),
       });
       expect(sseMessages(echoed.text)[0].result.content[0].text).toBe('still here');
     } finally {

@@ -34,6 +34,7 @@ import {
   withTimeout,
 } from '../support/reliability.js';
 import { testServerFactory } from '../support/test-server.js';
+import { fakeClock } from '../support/wait.js';
 
 /**
  * Injected faults. For each: what the affected request gets, whether its session survives, that
@@ -497,17 +498,7 @@ describe('a reaper tick that throws', () => {
   let t: TestApp;
 
   beforeEach(async () => {
-    jest.useFakeTimers({
-      doNotFake: [
-        'setTimeout',
-        'clearTimeout',
-        'setImmediate',
-        'nextTick',
-        'queueMicrotask',
-        'hrtime',
-        'performance',
-      ],
-    });
+    fakeClock();
     t = await startTestApp({
       options: { sessionIdleTimeout: IDLE_SECONDS, reapInterval: REAP_SECONDS },
     });

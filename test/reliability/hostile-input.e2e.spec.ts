@@ -601,7 +601,11 @@ describe('hostile input: every case is refused and leaves nothing behind', () =>
     expect(res.status).toBe(200);
     const [reply] = sseMessages(res.text);
     expect(reply.id).toBe(41);
-    expect(reply.error?.code ?? (reply.result?.isError ? 'isError' : undefined)).toBeDefined();
+    // The SDK answers a tool's invalid arguments with an error result that carries -32602.
+    const invalidParams =
+      reply.error?.code === -32602 ||
+      (reply.result?.isError === true && /-32602/.test(reply.result.content?.[0]?.text ?? ''));
+    expect(invalidParams).toBe(true);
     expect(t.manager.get(f.live)?.inFlightRequests).toBe(0);
   });
 
