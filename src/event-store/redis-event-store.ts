@@ -1,8 +1,8 @@
-import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
+import { connectRedis, DEFAULT_REDIS_URL } from '../cluster/redis-connection.js';
 import type { SessionEventStore } from './session-event-store.interface.js';
 
 /**
@@ -91,44 +91,12 @@ export class RedisEventStore implements SessionEventStore {
   }
 
   /**
-   * Creates a store with its own client, and checks that Redis answers. Commands fail at once
-   * while Redis is unreachable, rather than queueing, so requests fail instead of hanging.
+   * Creates a store with its own client (see {@link connectRedis}), closed by `close()`.
    *
    * @throws Error naming the URL and how to fix it, when `ioredis` is missing or Redis does not answer.
    */
   static async connect(options: RedisEventStoreOptions = {}): Promise<RedisEventStore> {
-    const url = options.url ?? 'redis://127.0.0.1:6379';
-    let RedisClient: typeof Redis;
-    try {
-      ({ Redis: RedisClient } = await import('ioredis'));
-    } catch (error) {
-      throw new Error('RedisEventStore needs the "ioredis" package: npm install ioredis', {
-        cause: error,
-      });
-    }
-    let connected = false;
-    const client = new RedisClient(url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      // Reconnect after a lost connection, but do not retry a first connection that failed.
-      retryStrategy: (attempt) => (connected ? Math.min(attempt * 200, 2000) : null),
-    });
-    const logger = new Logger(RedisEventStore.name);
-    client.on('error', (error: Error) => {
-      if (connected) logger.warn(`Redis at ${url}: ${error.message}`);
-    });
-    try {
-      await client.connect();
-      await client.ping();
-      connected = true;
-    } catch (error) {
-      client.disconnect();
-      throw new Error(
-        `RedisEventStore could not reach Redis at ${url}: ${(error as Error).message}. Start Redis or fix the URL.`,
-        { cause: error },
-      );
-    }
+    const client = await connectRedis(options.url ?? DEFAULT_REDIS_URL, RedisEventStore.name);
     return new RedisEventStore(client, options, true);
   }
 

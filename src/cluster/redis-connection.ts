@@ -1,0 +1,52 @@
+import { Logger } from '@nestjs/common';
+import type { Redis, RedisOptions } from 'ioredis';
+
+/** The Redis server the module uses when none is configured. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * Connects an `ioredis` client and checks that Redis answers. Commands fail at once while Redis is
+ * unreachable, rather than queueing, so that requests fail instead of hanging; a lost connection is
+ * retried in the background.
+ *
+ * `ioredis` is an optional peer dependency: it is loaded here, only when Redis is configured.
+ *
+ * @throws Error naming the URL and the fix, when `ioredis` is missing or Redis does not answer.
+ */
+export async function connectRedis(
+  url: string,
+  user: string,
+  options: RedisOptions = {},
+): Promise<Redis> {
+  let RedisClient: typeof Redis;
+  try {
+    ({ Redis: RedisClient } = await import('ioredis'));
+  } catch (error) {
+    throw new Error(`${user} needs the "ioredis" package: npm install ioredis`, { cause: error });
+  }
+  let connected = false;
+  const client = new RedisClient(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    // Reconnect after a lost connection, but do not retry a first connection that failed.
+    retryStrategy: (attempt) => (connected ? Math.min(attempt * 200, 2000) : null),
+    ...options,
+  });
+  const logger = new Logger(user);
+  client.on('error', (error: Error) => {
+    if (connected) logger.warn(`Redis at ${url}: ${error.message}`);
+  });
+  try {
+    await client.connect();
+    await client.ping();
+    connected = true;
+  } catch (error) {
+    client.disconnect();
+    throw new Error(
+      `${user} could not reach Redis at ${url}: ${(error as Error).message}. Start Redis or fix the URL.`,
+      { cause: error },
+    );
+  }
+  return client;
+}
