@@ -23,9 +23,15 @@ function num(value: string | undefined, name: string): number | undefined {
 }
 
 function eventStore(value: string | undefined): McpSessionModuleOptions['eventStore'] {
-  if (value === undefined || value === '' || value === 'memory') return 'memory';
-  if (value === 'none' || value === 'redis') return value;
+  if (value === undefined || value === '') return undefined;
+  if (value === 'memory' || value === 'none' || value === 'redis') return value;
   throw new Error(`MCP_EVENT_STORE must be "memory", "redis" or "none", got "${value}"`);
+}
+
+function sessionStore(value: string | undefined): McpSessionModuleOptions['sessionStore'] {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'memory' || value === 'redis') return value;
+  throw new Error(`MCP_SESSION_STORE must be "memory" or "redis", got "${value}"`);
 }
 
 /**
@@ -44,8 +50,12 @@ export function mcpSessionOptionsFromConfig(config: ConfigService): McpSessionMo
     reapInterval: num(env('MCP_REAP_INTERVAL'), 'MCP_REAP_INTERVAL'),
     maxSessions: num(env('MCP_MAX_SESSIONS'), 'MCP_MAX_SESSIONS'),
     retryInterval: num(env('MCP_RETRY_INTERVAL'), 'MCP_RETRY_INTERVAL'),
+    sessionStore: sessionStore(env('MCP_SESSION_STORE')),
     eventStore: eventStore(env('MCP_EVENT_STORE')),
-    redis: { url: env('REDIS_URL') || undefined },
+    redis: {
+      url: env('REDIS_URL') || undefined,
+      keyPrefix: env('MCP_REDIS_KEY_PREFIX') || undefined,
+    },
     maxRequestBodySize: num(env('MCP_MAX_BODY_BYTES'), 'MCP_MAX_BODY_BYTES'),
     shutdownGracePeriod: num(env('MCP_SHUTDOWN_GRACE'), 'MCP_SHUTDOWN_GRACE'),
     security: {

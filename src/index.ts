@@ -20,6 +20,7 @@ export type {
   SessionEvent,
   SessionHibernatedEvent,
   SessionRehydratedEvent,
+  SessionReleasedEvent,
 } from './session-events.js';
 export {
   scopeEventStore,

@@ -44,16 +44,24 @@ export interface McpSessionModuleOptions {
    */
   path?: string;
   /**
+   * Where sessions live: `'memory'` in this process only; `'redis'` in a registry on Redis shared
+   * by every replica of the application, so that any replica serves any session and a session
+   * survives the loss of its replica (see the README, "Running several replicas"). Not allowed
+   * with `stateless`.
+   * @default 'memory'
+   */
+  sessionStore?: 'memory' | 'redis';
+  /**
    * Where resumable SSE events are kept: `'memory'` for the bounded, session-scoped
    * {@link InMemoryEventStore}; `'redis'` for a {@link RedisEventStore} the module connects at
    * startup (see `redis`) and closes at shutdown; `'none'` to disable resumability; or a store of
    * your own (inject it in `forRootAsync`).
-   * @default 'memory'
+   * @default 'redis' with `sessionStore: 'redis'`, else 'memory'
    */
   eventStore?: 'memory' | 'redis' | 'none' | SessionEventStore;
   /**
-   * The Redis event store's server and bounds, with `eventStore: 'redis'`.
-   * @default { url: 'redis://127.0.0.1:6379' }
+   * The Redis server, key prefix and event bounds, with `sessionStore` or `eventStore` `'redis'`.
+   * @default { url: 'redis://127.0.0.1:6379', keyPrefix: 'mcp:' }
    */
   redis?: RedisEventStoreOptions;
   /**
@@ -109,7 +117,8 @@ export interface McpSessionModuleOptions {
    */
   reapInterval?: number;
   /**
-   * Sessions open at once; the next `initialize` gets 503 with `Retry-After`.
+   * Sessions open at once (in the whole cluster, with `sessionStore: 'redis'`); the next
+   * `initialize` gets 503 with `Retry-After`.
    * @default 10000
    */
   maxSessions?: number;

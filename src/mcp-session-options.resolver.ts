@@ -9,10 +9,13 @@ import { InMemoryEventStore } from './event-store/in-memory-event-store.js';
 import { RedisEventStore } from './event-store/redis-event-store.js';
 import type { SessionEventStore } from './event-store/session-event-store.interface.js';
 import { resolveDefaultPrincipal } from './principal.js';
+import { SessionCluster } from './cluster/session-cluster.js';
 
 /** Options with every default applied, as the rest of the module reads them. */
 export interface ResolvedMcpSessionOptions {
   path: string;
+  /** This replica's membership of the cluster, with `sessionStore: 'redis'`. */
+  cluster: SessionCluster | undefined;
   eventStore: SessionEventStore | undefined;
   /** True when the module created the event store and so must release it at shutdown. */
   ownsEventStore: boolean;
@@ -98,7 +101,7 @@ function normalizePath(path: unknown): string {
 function resolveEventStore(
   options: McpSessionModuleOptions,
 ): Pick<ResolvedMcpSessionOptions, 'eventStore' | 'ownsEventStore'> {
-  const choice = options.eventStore ?? 'memory';
+  const choice = options.eventStore ?? (options.sessionStore === 'redis' ? 'redis' : 'memory');
   // A Redis store needs a connection: createMcpSessionOptions makes it.
   if (choice === 'none' || choice === 'redis' || options.stateless) {
     return { eventStore: undefined, ownsEventStore: false };
@@ -127,6 +130,21 @@ export function resolveMcpSessionOptions(
   options: McpSessionModuleOptions = {},
 ): ResolvedMcpSessionOptions {
   const stateless = options.stateless ?? false;
+  const sessionStore = options.sessionStore ?? 'memory';
+  if (sessionStore !== 'memory' && sessionStore !== 'redis') {
+    throw new McpSessionOptionsError(
+      'sessionStore',
+      `must be 'memory' or 'redis', got ${String(sessionStore)}`,
+      "Use 'redis' to share sessions between replicas, or leave it out.",
+    );
+  }
+  if (stateless && sessionStore === 'redis') {
+    throw new McpSessionOptionsError(
+      'sessionStore',
+      'has no meaning with stateless: true (there are no sessions)',
+      'Remove sessionStore, or set stateless to false.',
+    );
+  }
   if (stateless) {
     for (const option of ['sessionIdleTimeout', 'maxSessionLifetime', 'hibernateAfter'] as const) {
       if (options[option] !== undefined && options[option] !== null) {
@@ -221,6 +239,7 @@ export function resolveMcpSessionOptions(
 
   return {
     path: normalizePath(options.path ?? DEFAULT_MCP_PATH),
+    cluster: undefined,
     ...resolveEventStore(options),
     jsonResponse: options.jsonResponse ?? false,
     stateless,
@@ -245,15 +264,25 @@ export function resolveMcpSessionOptions(
 }
 
 /**
- * Resolves the options (see {@link resolveMcpSessionOptions}) and makes what needs I/O: with
- * `eventStore: 'redis'`, a connected {@link RedisEventStore}, so that an unreachable Redis fails
- * the application at startup with a clear error.
+ * Resolves the options (see {@link resolveMcpSessionOptions}) and makes what needs I/O, so that an
+ * unreachable Redis fails the application at startup with a clear error: with
+ * `sessionStore: 'redis'`, this replica's connection to the cluster (which a Redis event store
+ * shares); with `eventStore: 'redis'` alone, a connected {@link RedisEventStore}.
  */
 export async function createMcpSessionOptions(
   options: McpSessionModuleOptions = {},
 ): Promise<ResolvedMcpSessionOptions> {
   const resolved = resolveMcpSessionOptions(options);
-  if (options.eventStore !== 'redis' || resolved.stateless) return resolved;
+  const redisEvents =
+    !resolved.stateless &&
+    (options.eventStore ?? (options.sessionStore === 'redis' ? 'redis' : 'memory')) === 'redis';
+  if (options.sessionStore === 'redis') {
+    const cluster = await SessionCluster.connect(options.redis);
+    if (!redisEvents) return { ...resolved, cluster };
+    const eventStore = new RedisEventStore(cluster.client, options.redis);
+    return { ...resolved, cluster, eventStore, ownsEventStore: true };
+  }
+  if (!redisEvents) return resolved;
   const eventStore = await RedisEventStore.connect(options.redis);
   return { ...resolved, eventStore, ownsEventStore: true };
 }

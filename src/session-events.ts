@@ -54,9 +54,26 @@ export interface SessionRehydratedEvent {
 }
 
 /**
+ * The session left this replica but goes on in the cluster (`sessionStore: 'redis'`): this
+ * replica shut down, or another replica took the session over while this one did not answer.
+ *
+ * @publicApi
+ */
+export interface SessionReleasedEvent {
+  type: 'released';
+  sessionId: string;
+  principal: string | undefined;
+  at: Date;
+}
+
+/**
  * A lifecycle event published on `SessionManager.events$`.
  *
  * @publicApi
  */
 export type SessionEvent =
-  SessionCreatedEvent | SessionHibernatedEvent | SessionRehydratedEvent | SessionClosedEvent;
+  | SessionCreatedEvent
+  | SessionHibernatedEvent
+  | SessionRehydratedEvent
+  | SessionReleasedEvent
+  | SessionClosedEvent;

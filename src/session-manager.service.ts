@@ -12,6 +12,8 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type InitializeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable, Subject } from 'rxjs';
 import { checkDnsRebinding } from './http/dns-rebinding.js';
@@ -26,14 +28,25 @@ import {
   methodNotAllowed,
   SESSION_ID_MALFORMED,
   SESSION_ID_REQUIRED,
+  SESSION_MOVED,
   SESSION_NOT_FOUND,
+  SESSION_STORE_UNAVAILABLE,
   SHUTTING_DOWN,
   unsupportedProtocolVersion,
   writeJsonRpcError,
   type HttpJsonRpcError,
 } from './http/json-rpc-error.js';
 import { serveNodeRequest } from './http/node-bridge.js';
+import type { HttpResponse } from './http/http-response.js';
 import { endResponse, OpenResponses } from './http/open-responses.js';
+import type { ForwardedRequest } from './cluster/cluster-messages.js';
+import {
+  endToEndHeaders,
+  type RemoteResponse,
+  sendWebResponse,
+} from './cluster/remote-response.js';
+import { recordOf, sessionFromRecord, type SessionRecord } from './cluster/session-record.js';
+import type { SessionCluster } from './cluster/session-cluster.js';
 import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.builder.js';
 import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
@@ -52,6 +65,20 @@ type SessionEventWithoutTime = SessionEvent extends infer E
     ? Omit<E, 'at'>
     : never
   : never;
+
+/** One request to a session: from a client of this replica, or forwarded by another replica. */
+interface SessionExchange {
+  method: string;
+  protocolVersion: string | string[] | undefined;
+  /** The parsed JSON-RPC body of a POST. */
+  body: unknown;
+  res: HttpResponse;
+  /** Hands the request to the session's transport and writes its response. */
+  serve(transport: WebStandardStreamableHTTPServerTransport): Promise<void>;
+}
+
+/** How many times a request looks a session up in the cluster before it gives up with 503. */
+const CLUSTER_ATTEMPTS = 3;
 
 /** Session ids are visible ASCII only (0x21–0x7E), as the transport specification requires. */
 const SESSION_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
@@ -79,6 +106,10 @@ export class SessionManager
   private readonly openResponses = new OpenResponses();
   private readonly builder: LiveSessionBuilder;
   private readonly limits: SessionLimits;
+  /** This replica's membership of the cluster, with `sessionStore: 'redis'`. */
+  private readonly cluster: SessionCluster | undefined;
+  /** Sessions being taken over from the cluster, so that concurrent requests claim them once. */
+  private readonly adoptions = new Map<string, Promise<McpSession | undefined>>();
 
   /**
    * Lifecycle events: a session created, hibernated, rehydrated, and closed with its reason.
@@ -97,10 +128,14 @@ export class SessionManager
       idleMs: options.sessionIdleTimeoutMs,
       lifetimeMs: options.maxSessionLifetimeMs,
     };
+    this.cluster = options.cluster;
   }
 
-  /** Finds the application's server factory and starts admitting requests. */
-  onModuleInit(): void {
+  /**
+   * Finds the application's server factory and starts admitting requests; in a cluster, starts
+   * serving the requests other replicas forward here.
+   */
+  onModuleInit(): Promise<void> | undefined {
     if (this.state !== 'created') {
       throw new Error(
         `SessionManager has already been ${this.state === 'stopped' ? 'shut down' : 'started'}; a manager runs once. Create a new application to serve again.`,
@@ -108,21 +143,50 @@ export class SessionManager
     }
     this.serverFactory = findServerFactory(this.moduleRef);
     this.state = 'running';
+    return this.cluster?.join(
+      {
+        serve: (request, res) => this.serveForwarded(request, res),
+        close: ({ sessionId, reason }) => {
+          const session = this.sessions.get(sessionId);
+          if (session) void this.terminate(session, reason);
+        },
+        revoke: (sessionId) => {
+          const session = this.sessions.get(sessionId);
+          if (session) void this.release(session, SESSION_MOVED);
+        },
+      },
+      () => this.busyDeadlines(),
+    );
   }
 
-  /** Stops admitting work, ends streams, waits for in-flight requests, then closes every session. */
+  /**
+   * Stops admitting work, ends streams, waits for in-flight requests, then closes every session. In
+   * a cluster, sessions are not closed but released, at once when quiet, else once drained: the
+   * other replicas take them over at their next request.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'draining';
     for (const session of this.sessions.values())
       session.live?.transport.closeStandaloneSSEStream();
+    if (this.cluster) {
+      const quiet = [...this.sessions.values()].filter((session) =>
+        session.isQuietFor(Date.now(), 0),
+      );
+      await Promise.all(quiet.map((session) => this.release(session, SHUTTING_DOWN)));
+    }
     const drained = await this.openResponses.drained(this.options.shutdownGracePeriodMs);
     if (!drained) {
       this.logger.warn(
         `Shutdown grace period elapsed with ${this.openResponses.size} request(s) in flight; closing them.`,
       );
     }
-    await this.terminateAll('shutdown');
+    if (this.cluster) {
+      const sessions = [...this.sessions.values()];
+      await Promise.all(sessions.map((session) => this.release(session, SHUTTING_DOWN)));
+    } else {
+      await this.terminateAll('shutdown');
+    }
     await Promise.all([...this.statelessServers].map((server) => this.closeServer(server)));
     this.openResponses.endAll(SHUTTING_DOWN);
     this.state = 'stopped';
@@ -134,6 +198,7 @@ export class SessionManager
     this.state = 'stopped';
     this.lifecycle.complete();
     if (this.options.ownsEventStore) await this.options.eventStore?.close?.();
+    await this.cluster?.leave();
   }
 
   /**
@@ -153,17 +218,17 @@ export class SessionManager
     }
   }
 
-  /** The live sessions. */
+  /** The open sessions (in a cluster, those this replica holds). */
   list(): SessionInfo[] {
     return [...this.sessions.values()].map((session) => session.info());
   }
 
-  /** One live session, or `undefined`. */
+  /** One open session (in a cluster, if this replica holds it), or `undefined`. */
   get(sessionId: string): SessionInfo | undefined {
     return this.sessions.get(sessionId)?.info();
   }
 
-  /** Number of live sessions. */
+  /** Number of open sessions (in a cluster, of those this replica holds). */
   count(): number {
     return this.sessions.size;
   }
@@ -212,9 +277,11 @@ export class SessionManager
 
   /**
    * Closes every session idle for longer than `sessionIdleTimeout` or older than
-   * `maxSessionLifetime`; returns how many.
+   * `maxSessionLifetime`; returns how many. In a cluster, any replica's sweep claims the expired
+   * sessions of the whole cluster, each exactly once.
    */
   async reapExpiredSessions(now = Date.now()): Promise<number> {
+    if (this.cluster) return this.reapExpiredInCluster(this.cluster, now);
     const expired: Array<{ session: McpSession; reason: SessionCloseReason }> = [];
     await sweepInSlices(this.sessions.values(), (session) => {
       const reason = session.expiry(now, this.limits);
@@ -222,6 +289,53 @@ export class SessionManager
     });
     await actInBatches(expired, ({ session, reason }) => this.terminate(session, reason));
     return expired.length;
+  }
+
+  /**
+   * Claims the cluster's expired sessions and ends each: here if this replica holds it, else on
+   * the replica that does, else (its replica is gone) here without a server to close.
+   */
+  private async reapExpiredInCluster(cluster: SessionCluster, now: number): Promise<number> {
+    const batch = 1000;
+    let reaped = 0;
+    for (;;) {
+      const expired = await cluster.registry.claimExpired(now, batch);
+      for (const { id, owner, ownerAlive, principal, createdAt } of expired) {
+        const lifetimeMs = this.limits.lifetimeMs;
+        const reason = lifetimeMs !== null && now - createdAt >= lifetimeMs ? 'expired' : 'idle';
+        const session = this.sessions.get(id);
+        if (session) {
+          await this.terminate(session, reason);
+        } else if (ownerAlive && owner !== cluster.replicaId) {
+          cluster.forwarder.send(owner, { type: 'close', sessionId: id, reason });
+        } else {
+          this.publish({ type: 'closed', sessionId: id, principal, reason });
+          await this.purgeEvents(id);
+        }
+      }
+      reaped += expired.length;
+      if (expired.length < batch) return reaped;
+    }
+  }
+
+  /** Deadlines to renew for the sessions with a request in flight or a stream open. */
+  private busyDeadlines(): Array<[string, number]> {
+    if (this.limits.idleMs === null) return [];
+    const now = Date.now();
+    const busy: Array<[string, number]> = [];
+    for (const session of this.sessions.values()) {
+      if (!session.isQuietFor(now, 0)) busy.push([session.id, this.deadlineOf(session, now)]);
+    }
+    return busy;
+  }
+
+  /** When a session expires if nothing happens after `now`: `Infinity` for never. */
+  private deadlineOf(session: McpSession, now: number): number {
+    const { idleMs, lifetimeMs } = this.limits;
+    return Math.min(
+      idleMs === null ? Infinity : now + idleMs,
+      lifetimeMs === null ? Infinity : session.createdAt + lifetimeMs,
+    );
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -249,14 +363,147 @@ export class SessionManager
     if (this.state === 'draining' && req.method === 'GET') {
       return writeJsonRpcError(res, SHUTTING_DOWN);
     }
-    const session = this.lookup(sessionId, req);
-    if (!session) return writeJsonRpcError(res, SESSION_NOT_FOUND);
+    const principal = this.options.principalResolver(req);
+    const session = this.lookup(sessionId, principal);
+    if (!session && !this.cluster) return writeJsonRpcError(res, SESSION_NOT_FOUND);
     let body: unknown;
-    let requestIds: Array<string | number> = [];
     if (req.method === 'POST') {
       const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
       if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
       body = parsed.body;
+    }
+    const exchange: SessionExchange = {
+      method: req.method!,
+      protocolVersion: req.headers['mcp-protocol-version'],
+      body,
+      res,
+      serve: (transport) => serveNodeRequest(transport, req, res, body),
+    };
+    if (session) return this.serveOnSession(session, exchange);
+    return this.serveFromCluster(this.cluster!, sessionId, principal, req, exchange);
+  }
+
+  /**
+   * Serves a request for a session this replica does not hold: forwards it to the replica that
+   * does, or, when that replica is gone (or released the session), takes the session over and
+   * rebuilds it here from its record.
+   */
+  private async serveFromCluster(
+    cluster: SessionCluster,
+    sessionId: string,
+    principal: string | undefined,
+    req: IncomingMessage,
+    exchange: SessionExchange,
+  ): Promise<void> {
+    const { res } = exchange;
+    for (let attempt = 0; attempt < CLUSTER_ATTEMPTS; attempt++) {
+      let found: Awaited<ReturnType<SessionCluster['registry']['lookup']>>;
+      try {
+        found = await cluster.registry.lookup(sessionId);
+      } catch (error) {
+        this.logger.warn(`Looking up session ${sessionId} failed: ${(error as Error).message}`);
+        return writeJsonRpcError(res, SESSION_STORE_UNAVAILABLE);
+      }
+      if (!found || found.record.principal !== principal) {
+        return writeJsonRpcError(res, SESSION_NOT_FOUND);
+      }
+      const { owner } = found.record;
+      if (found.ownerAlive && owner !== cluster.replicaId) {
+        const request = forwardedRequest(sessionId, req, exchange.body);
+        const outcome = await cluster.forwarder.forward(owner, request, res as ServerResponse);
+        if (outcome === 'served') return;
+        continue;
+      }
+      if (this.state === 'draining') return writeJsonRpcError(res, SHUTTING_DOWN);
+      let session: McpSession | undefined;
+      try {
+        session = await this.adopt(cluster, found.record);
+      } catch (error) {
+        this.logger.warn(`Taking over session ${sessionId} failed: ${(error as Error).message}`);
+        return writeJsonRpcError(res, SESSION_STORE_UNAVAILABLE);
+      }
+      if (session) return this.serveOnSession(session, exchange);
+    }
+    return writeJsonRpcError(res, SESSION_MOVED);
+  }
+
+  /** Takes a session over from the cluster, once however many requests ask for it at once. */
+  private adopt(cluster: SessionCluster, record: SessionRecord): Promise<McpSession | undefined> {
+    let adoption = this.adoptions.get(record.id);
+    if (!adoption) {
+      adoption = this.claim(cluster, record).finally(() => this.adoptions.delete(record.id));
+      this.adoptions.set(record.id, adoption);
+    }
+    return adoption;
+  }
+
+  /**
+   * Makes this replica the session's owner, if its owner is still the one the record named, and
+   * holds it here hibernated: the request that follows rebuilds it.
+   */
+  private async claim(
+    cluster: SessionCluster,
+    record: SessionRecord,
+  ): Promise<McpSession | undefined> {
+    const held = this.sessions.get(record.id);
+    if (held) return held;
+    const claimed = await cluster.registry.claim(record.id, record.owner, cluster.replicaId);
+    if (claimed !== true) return undefined;
+    // A replica that missed its heartbeats may still be alive: it must let the session go.
+    if (record.owner !== '' && record.owner !== cluster.replicaId) {
+      cluster.forwarder.send(record.owner, { type: 'revoke', sessionId: record.id });
+    }
+    const session = sessionFromRecord(record, Date.now());
+    this.sessions.set(session.id, session);
+    this.countPrincipal(session.principal, +1);
+    return session;
+  }
+
+  /**
+   * Serves a request another replica forwarded here; false when this replica does not hold the
+   * session (the other replica then looks it up again).
+   */
+  private serveForwarded(request: ForwardedRequest, res: RemoteResponse): boolean {
+    const held = this.sessions.get(request.sessionId);
+    if (!held) return false;
+    const exchange: SessionExchange = {
+      method: request.method,
+      protocolVersion: request.headers['mcp-protocol-version'],
+      body: request.body,
+      res,
+      serve: async (transport) => {
+        const webRequest = new Request(request.url, {
+          method: request.method,
+          headers: request.headers,
+        });
+        const response = await transport.handleRequest(webRequest, {
+          parsedBody: request.body,
+          authInfo: request.auth,
+        });
+        await sendWebResponse(response, res);
+      },
+    };
+    const session = this.lookup(request.sessionId, held.principal);
+    const served =
+      !session || (this.state === 'draining' && request.method === 'GET')
+        ? Promise.resolve(writeJsonRpcError(res, session ? SHUTTING_DOWN : SESSION_NOT_FOUND))
+        : this.serveOnSession(session, exchange);
+    served.catch((error: Error) => {
+      this.logger.error(`Unhandled error serving a forwarded ${request.method}`, error.stack);
+      writeJsonRpcError(res, {
+        status: 500,
+        code: JsonRpcErrorCode.InternalError,
+        message: 'Internal error',
+      });
+    });
+    return true;
+  }
+
+  /** Serves a request on a session this replica holds, waking the session if it hibernates. */
+  private async serveOnSession(session: McpSession, exchange: SessionExchange): Promise<void> {
+    const { res, body } = exchange;
+    let requestIds: Array<string | number> = [];
+    if (exchange.method === 'POST') {
       requestIds = requestIdsOf(body);
       // While draining, only answers and notifications (which may finish calls in flight) pass.
       if (this.state === 'draining' && requestIds.length > 0) {
@@ -271,14 +518,17 @@ export class SessionManager
       }
       if (!session.clientInitialized && hasInitializedNotification(body)) {
         session.clientInitialized = true;
+        this.saveToCluster(session, { initialized: true });
       }
     }
-    if (req.method === 'DELETE' && !session.live) return this.deleteHibernated(session, req, res);
+    if (exchange.method === 'DELETE' && !session.live) {
+      return this.deleteHibernated(session, exchange);
+    }
     // A DELETE ends the session itself, so it is not one of the requests that keep it open.
     this.track(
       res,
-      req.method === 'DELETE' ? undefined : session,
-      req.method === 'GET',
+      exchange.method === 'DELETE' ? undefined : session,
+      exchange.method === 'GET',
       requestIds,
     );
     let live: LiveSession;
@@ -294,7 +544,7 @@ export class SessionManager
         message: 'Internal error: the session could not be resumed',
       });
     }
-    await serveNodeRequest(live.transport, req, res, body);
+    await exchange.serve(live.transport);
   }
 
   /** Rebuilds a hibernated session once, however many requests wait for it. */
@@ -322,12 +572,8 @@ export class SessionManager
   }
 
   /** A DELETE needs no server: a hibernated session is ended without being rebuilt. */
-  private async deleteHibernated(
-    session: McpSession,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> {
-    const version = req.headers['mcp-protocol-version'];
+  private async deleteHibernated(session: McpSession, exchange: SessionExchange): Promise<void> {
+    const { res, protocolVersion: version } = exchange;
     if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
       return writeJsonRpcError(res, {
         status: 400,
@@ -336,7 +582,8 @@ export class SessionManager
       });
     }
     await this.terminate(session, 'deleted');
-    res.writeHead(200).end();
+    res.writeHead(200);
+    res.end();
   }
 
   private callbacksFor(session: McpSession): LiveSessionCallbacks {
@@ -375,22 +622,18 @@ export class SessionManager
     body: unknown,
     initialize: InitializeRequest,
   ): Promise<void> {
-    if (this.sessions.size + this.pendingSessions >= this.options.maxSessions) {
-      return writeJsonRpcError(res, {
-        status: 503,
-        code: JsonRpcErrorCode.ServerError,
-        message: `Service Unavailable: the server holds its maximum of ${this.options.maxSessions} sessions`,
-        headers: { 'Retry-After': String(Math.ceil(this.options.reapIntervalMs / 1000)) },
-      });
+    if (!this.cluster && this.sessions.size + this.pendingSessions >= this.options.maxSessions) {
+      return writeJsonRpcError(res, this.sessionsFull());
     }
     const principal = this.options.principalResolver(req);
     const quota = this.options.maxSessionsPerPrincipal;
-    if (principal !== undefined && quota !== null && this.sessionsOf(principal) >= quota) {
-      return writeJsonRpcError(res, {
-        status: 429,
-        code: JsonRpcErrorCode.ServerError,
-        message: `Too Many Requests: this principal already holds its maximum of ${quota} sessions`,
-      });
+    if (
+      !this.cluster &&
+      principal !== undefined &&
+      quota !== null &&
+      this.sessionsOf(principal) >= quota
+    ) {
+      return writeJsonRpcError(res, principalQuotaReached(quota));
     }
     const sessionId = this.options.sessionIdGenerator();
     if (typeof sessionId !== 'string' || !SESSION_ID_PATTERN.test(sessionId)) {
@@ -398,9 +641,14 @@ export class SessionManager
         'sessionIdGenerator returned an id that is not 1–256 visible ASCII characters',
       );
     }
+    const session = new McpSession(sessionId, principal, Date.now());
+    describeClient(session, initialize);
+    if (this.cluster) {
+      const refused = await this.reserveInCluster(this.cluster, session);
+      if (refused) return writeJsonRpcError(res, refused);
+    }
     this.pendingSessions++;
     this.countPrincipal(principal, +1);
-    const session = new McpSession(sessionId, principal, Date.now());
     let registered = false;
     let live: LiveSession | undefined;
     try {
@@ -410,7 +658,8 @@ export class SessionManager
           registered = true;
           this.pendingSessions--;
           session.live = live;
-          this.register(session, initialize);
+          this.sessions.set(session.id, session);
+          this.publish({ type: 'created', sessionId, principal });
         },
       });
       this.track(res, session, false);
@@ -422,20 +671,44 @@ export class SessionManager
         this.pendingSessions--;
         this.countPrincipal(principal, -1);
         if (live) await this.closeServer(live.server);
+        await this.removeFromCluster(session);
         await this.purgeEvents(sessionId);
       }
     }
   }
 
-  private register(session: McpSession, initialize: InitializeRequest): void {
-    const requested = initialize.params.protocolVersion;
-    session.protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
-      ? requested
-      : LATEST_PROTOCOL_VERSION;
-    session.clientInfo = initialize.params.clientInfo;
-    session.initializeJson = flatString(JSON.stringify(initialize));
-    this.sessions.set(session.id, session);
-    this.publish({ type: 'created', sessionId: session.id, principal: session.principal });
+  /**
+   * Writes a new session's record to the cluster, owned here, unless the cluster holds
+   * `maxSessions` or the principal its quota; returns the error to answer then.
+   */
+  private async reserveInCluster(
+    cluster: SessionCluster,
+    session: McpSession,
+  ): Promise<HttpJsonRpcError | undefined> {
+    const record = recordOf(session, cluster.replicaId);
+    session.savedStateJson = record.stateJson;
+    try {
+      const refusal = await cluster.registry.reserve(record, this.deadlineOf(session, Date.now()), {
+        maxSessions: this.options.maxSessions,
+        maxSessionsPerPrincipal: this.options.maxSessionsPerPrincipal,
+      });
+      if (refusal === 'full') return this.sessionsFull();
+      if (refusal === 'quota') return principalQuotaReached(this.options.maxSessionsPerPrincipal!);
+      return undefined;
+    } catch (error) {
+      this.logger.warn(`Registering a session failed: ${(error as Error).message}`);
+      return SESSION_STORE_UNAVAILABLE;
+    }
+  }
+
+  /** The 503 of an endpoint that holds `maxSessions`. */
+  private sessionsFull(): HttpJsonRpcError {
+    return {
+      status: 503,
+      code: JsonRpcErrorCode.ServerError,
+      message: `Service Unavailable: the server holds its maximum of ${this.options.maxSessions} sessions`,
+      headers: { 'Retry-After': String(Math.ceil(this.options.reapIntervalMs / 1000)) },
+    };
   }
 
   private publish(event: SessionEventWithoutTime): void {
@@ -478,9 +751,9 @@ export class SessionManager
    * The live session for an id, if the request's principal owns it and it has not expired. An
    * expired session found here is closed at once, before the reaper's next sweep.
    */
-  private lookup(sessionId: string, req: IncomingMessage): McpSession | undefined {
+  private lookup(sessionId: string, principal: string | undefined): McpSession | undefined {
     const session = this.sessions.get(sessionId);
-    if (!session || session.principal !== this.options.principalResolver(req)) return undefined;
+    if (!session || session.principal !== principal) return undefined;
     const expiry = session.expiry(Date.now(), this.limits);
     if (expiry) {
       void this.terminate(session, expiry);
@@ -494,13 +767,44 @@ export class SessionManager
    * request ids, claimed on the session, are released then.
    */
   private track(
-    res: ServerResponse,
+    res: HttpResponse,
     session: McpSession | undefined,
     isStream: boolean,
     requestIds: Array<string | number> = [],
   ): void {
     session?.begin(res, isStream, Date.now());
-    this.openResponses.add(res, () => session?.end(res, isStream, Date.now(), requestIds));
+    this.openResponses.add(res, () => {
+      if (!session) return;
+      session.end(res, isStream, Date.now(), requestIds);
+      if (this.cluster) this.saveActivity(session);
+    });
+  }
+
+  /**
+   * Tells the cluster that a request of a session held here ended: its new deadline, and its
+   * state when a request changed it, so that another replica can take it over as it is.
+   */
+  private saveActivity(session: McpSession): void {
+    if (this.sessions.get(session.id) !== session) return;
+    const stateJson = JSON.stringify(session.state);
+    if (stateJson !== session.savedStateJson) {
+      session.savedStateJson = stateJson;
+      this.saveToCluster(session, { stateJson });
+    }
+    if (this.limits.idleMs === null) return;
+    this.cluster!.registry.touch([[session.id, this.deadlineOf(session, Date.now())]]).catch(
+      (error: Error) => this.logger.warn(`Renewing session ${session.id} failed: ${error.message}`),
+    );
+  }
+
+  /** Saves fields of a session's record in the cluster, in the background. */
+  private saveToCluster(
+    session: McpSession,
+    fields: { initialized?: boolean; stateJson?: string },
+  ): void {
+    this.cluster?.registry.update(session.id, fields).catch((error: Error) => {
+      this.logger.warn(`Saving session ${session.id} failed: ${error.message}`);
+    });
   }
 
   /** Terminates every session for `reason`; returns how many there were. */
@@ -522,7 +826,41 @@ export class SessionManager
     // The SDK transport leaves a pending JSON response open when it closes; answer it here.
     const error = reason === 'shutdown' ? SHUTTING_DOWN : SESSION_NOT_FOUND;
     for (const res of session.openResponses()) endResponse(res, error);
+    await this.removeFromCluster(session);
     await this.purgeEvents(session.id);
+  }
+
+  /**
+   * Lets a session held here go on elsewhere in the cluster: closes its server and its open
+   * responses (with `error`), and, unless another replica already took it, saves its state and
+   * gives up its ownership, so that the next replica to get one of its requests takes it over.
+   */
+  private async release(session: McpSession, error: HttpJsonRpcError): Promise<void> {
+    if (this.sessions.get(session.id) !== session) return;
+    this.sessions.delete(session.id);
+    this.countPrincipal(session.principal, -1);
+    this.publish({ type: 'released', sessionId: session.id, principal: session.principal });
+    const open = session.openResponses();
+    const live = session.hibernate();
+    if (live) await this.closeServer(live.server);
+    for (const res of open) endResponse(res, error);
+    const cluster = this.cluster!;
+    try {
+      await cluster.registry.release(session.id, cluster.replicaId, JSON.stringify(session.state));
+    } catch (failure) {
+      this.logger.warn(`Releasing session ${session.id} failed: ${(failure as Error).message}`);
+    }
+  }
+
+  /** Removes a session from the cluster's registry, if there is a cluster. */
+  private async removeFromCluster(session: McpSession): Promise<void> {
+    try {
+      await this.cluster?.registry.remove(session.id, session.principal);
+    } catch (error) {
+      this.logger.warn(
+        `Removing session ${session.id} from the cluster failed: ${(error as Error).message}`,
+      );
+    }
   }
 
   private async closeServer(server: McpServerInstance): Promise<void> {
@@ -543,4 +881,39 @@ export class SessionManager
       );
     }
   }
+}
+
+/** Records what the client's `initialize` says of it, and the protocol version it will speak. */
+function describeClient(session: McpSession, initialize: InitializeRequest): void {
+  const requested = initialize.params.protocolVersion;
+  session.protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+    ? requested
+    : LATEST_PROTOCOL_VERSION;
+  session.clientInfo = initialize.params.clientInfo;
+  session.initializeJson = flatString(JSON.stringify(initialize));
+}
+
+/** The 429 of a principal that holds `quota` sessions. */
+function principalQuotaReached(quota: number): HttpJsonRpcError {
+  return {
+    status: 429,
+    code: JsonRpcErrorCode.ServerError,
+    message: `Too Many Requests: this principal already holds its maximum of ${quota} sessions`,
+  };
+}
+
+/** A request to forward to the replica that holds its session. */
+function forwardedRequest(
+  sessionId: string,
+  req: IncomingMessage,
+  body: unknown,
+): ForwardedRequest {
+  return {
+    sessionId,
+    method: req.method!,
+    url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`,
+    headers: endToEndHeaders(Object.entries(req.headers)),
+    body,
+    auth: (req as IncomingMessage & { auth?: AuthInfo }).auth,
+  };
 }

@@ -1,6 +1,6 @@
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from './http/http-response.js';
 import type { McpServerInstance } from './mcp-server-factory.js';
 
 /**
@@ -62,8 +62,8 @@ export class McpSession {
   initializeJson: string | undefined;
   /** Whether the client sent `notifications/initialized`, replayed with `initialize`. */
   clientInitialized = false;
-  /** Application state that survives hibernation (see `McpServerContext.state`). */
-  readonly state: Record<string, unknown> = {};
+  /** The `state` last saved to the cluster's registry, as JSON (cluster mode only). */
+  savedStateJson: string | undefined;
   /** The server and transport; `undefined` while hibernated. */
   live: LiveSession | undefined;
   /** The rebuild in progress, shared by every request that wakes the session at once. */
@@ -74,19 +74,23 @@ export class McpSession {
    */
   private requestIds: Set<string | number> | undefined;
   /** Responses still open, so that closing the session can end those the transport leaves open. */
-  private responses: Set<ServerResponse> | undefined;
+  private responses: Set<HttpResponse> | undefined;
 
+  /**
+   * @param state application state that survives hibernation (see `McpServerContext.state`).
+   */
   constructor(
     readonly id: string,
     readonly principal: string | undefined,
     now: number,
+    readonly state: Record<string, unknown> = {},
   ) {
     this.createdAt = now;
     this.lastActivityAt = now;
   }
 
   /** Counts a request (or stream) as started. */
-  begin(res: ServerResponse, isStream: boolean, now: number): void {
+  begin(res: HttpResponse, isStream: boolean, now: number): void {
     (this.responses ??= new Set()).add(res);
     if (isStream) this.openStreams++;
     else this.inFlightRequests++;
@@ -97,12 +101,7 @@ export class McpSession {
    * Counts a request (or stream) as finished, and its request ids as answered: idleness is
    * measured from here.
    */
-  end(
-    res: ServerResponse,
-    isStream: boolean,
-    now: number,
-    requestIds: Array<string | number>,
-  ): void {
+  end(res: HttpResponse, isStream: boolean, now: number, requestIds: Array<string | number>): void {
     this.responses?.delete(res);
     for (const id of requestIds) this.requestIds?.delete(id);
     if (isStream) this.openStreams--;
@@ -124,7 +123,7 @@ export class McpSession {
   }
 
   /** The responses still open. */
-  openResponses(): ServerResponse[] {
+  openResponses(): HttpResponse[] {
     return this.responses ? [...this.responses] : [];
   }
 

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from './http-response.js';
 
 /** JSON-RPC error codes the endpoint answers with. */
 export const JsonRpcErrorCode = {
@@ -20,7 +20,7 @@ export interface HttpJsonRpcError {
 }
 
 /** Writes an error response with a JSON-RPC body, unless the response has already started. */
-export function writeJsonRpcError(res: ServerResponse, error: HttpJsonRpcError): void {
+export function writeJsonRpcError(res: HttpResponse, error: HttpJsonRpcError): void {
   if (res.headersSent || res.writableEnded) return;
   const body = JSON.stringify({
     jsonrpc: '2.0',
@@ -66,6 +66,22 @@ export const SHUTTING_DOWN: HttpJsonRpcError = {
   code: JsonRpcErrorCode.ServerError,
   message: 'Service Unavailable: the server is shutting down',
   headers: { Connection: 'close' },
+};
+
+/** The 503 while the cluster's session registry on Redis does not answer. */
+export const SESSION_STORE_UNAVAILABLE: HttpJsonRpcError = {
+  status: 503,
+  code: JsonRpcErrorCode.ServerError,
+  message: 'Service Unavailable: the session store does not answer',
+  headers: { 'Retry-After': '1' },
+};
+
+/** The 503 for a request to a session whose replica went away or moved it while it was served. */
+export const SESSION_MOVED: HttpJsonRpcError = {
+  status: 503,
+  code: JsonRpcErrorCode.ServerError,
+  message: 'Service Unavailable: the session is moving to another replica; retry',
+  headers: { 'Retry-After': '1' },
 };
 
 /** The 405 for a method the endpoint does not serve, with the methods it does. */

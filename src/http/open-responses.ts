@@ -1,9 +1,9 @@
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from './http-response.js';
 import { writeJsonRpcError, type HttpJsonRpcError } from './json-rpc-error.js';
 
 /** The responses still open on the endpoint, so that shutdown can wait for them to drain. */
 export class OpenResponses {
-  private readonly responses = new Set<ServerResponse>();
+  private readonly responses = new Set<HttpResponse>();
   private drainWaiters: Array<() => void> = [];
 
   get size(): number {
@@ -11,7 +11,7 @@ export class OpenResponses {
   }
 
   /** Counts `res` as open until it closes; `onClose` runs when it does. */
-  add(res: ServerResponse, onClose?: () => void): void {
+  add(res: HttpResponse, onClose?: () => void): void {
     this.responses.add(res);
     res.once('close', () => {
       this.responses.delete(res);
@@ -45,7 +45,7 @@ export class OpenResponses {
 }
 
 /** Ends a response that is still open: with an error if nothing was sent yet, else as it is. */
-export function endResponse(res: ServerResponse, error: HttpJsonRpcError): void {
+export function endResponse(res: HttpResponse, error: HttpJsonRpcError): void {
   if (res.writableEnded) return;
   if (res.headersSent) res.end();
   else writeJsonRpcError(res, error);

@@ -1,0 +1,131 @@
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { startSample } from '../scripts/soak-lib.mjs';
+import { connectClient, textOf } from './support/client.js';
+import { ownerOf, rotatingFetch, startCluster, type TestCluster } from './support/cluster.js';
+import {
+  MCP_POST_HEADERS,
+  openRawSession,
+  rawRequest,
+  sessionHeaders,
+  sseMessages,
+} from './support/http.js';
+import { toolCall, waitUntil } from './support/reliability.js';
+
+const WATCHED = 'test://watched-resource';
+
+describe('a cluster that loses a replica', () => {
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster(3);
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('goes on serving the session on the other replicas after SIGKILL of its replica, state included', async () => {
+    const [dead, ...survivors] = cluster.replicas;
+    const rotating = rotatingFetch(survivors.map((replica) => replica.url));
+    let opened = false;
+    // initialize goes to the replica that will die, so that it holds the session.
+    const fetchFn = ((input: string | URL | Request, init?: RequestInit) => {
+      if (opened) return rotating(input, init);
+      opened = true;
+      return fetch(new URL('/mcp', dead.url), init);
+    }) as typeof fetch;
+    const { client, transport } = await connectClient(dead.url, { fetch: fetchFn });
+    const sessionId = transport.sessionId!;
+    const updates: number[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, () => {
+      updates.push(Date.now());
+    });
+    await client.subscribeResource({ uri: WATCHED });
+    expect(await ownerOf(cluster, sessionId)).toBe(dead.replicaId);
+
+    // A call in flight on the dying replica, sent through a survivor.
+    const inFlight = rawRequest(survivors[0].url, {
+      headers: { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) },
+      body: toolCall('sleep', { ms: 5_000 }, 'in-flight'),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    dead.child.kill('SIGKILL');
+    await dead.exited;
+    const killedAt = Date.now();
+
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'after the kill' } });
+    expect(textOf(result)).toBe('after the kill');
+    expect(transport.sessionId).toBe(sessionId);
+    const newOwner = await ownerOf(cluster, sessionId);
+    expect(survivors.map((replica) => replica.replicaId)).toContain(newOwner);
+
+    // The subscription lived in the session's state: the new owner's server keeps sending updates.
+    await waitUntil(
+      () => updates.some((at) => at > killedAt),
+      15_000,
+      'no resource update after the failover',
+    );
+
+    // What was in flight on the dead replica is lost: its stream ends without a result.
+    const lost = await inFlight;
+    expect(lost.status).toBe(200);
+    expect(sseMessages(lost.text).some((message) => message.id === 'in-flight')).toBe(false);
+    await client.close();
+  }, 40_000);
+});
+
+describe('a cluster whose Redis goes away', () => {
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster(2);
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('answers 503 rather than hanging, while the replica holding a session still serves it', async () => {
+    const [holder, other] = cluster.replicas;
+    const sessionId = await openRawSession(holder.url);
+    const headers = { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) };
+    await cluster.redis.stop();
+
+    const startedAt = Date.now();
+    const elsewhere = await rawRequest(other.url, {
+      headers,
+      body: toolCall('echo', { text: 'x' }),
+    });
+    expect(elsewhere.status).toBe(503);
+    expect(elsewhere.json().error.message).toMatch(/session store does not answer/);
+    expect(elsewhere.headers['retry-after']).toBe('1');
+    const opening = await rawRequest(other.url, {
+      headers: MCP_POST_HEADERS,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
+      }),
+    });
+    expect(opening.status).toBe(503);
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+
+    const local = await rawRequest(holder.url, {
+      headers,
+      body: toolCall('echo', { text: 'held' }),
+    });
+    expect(local.status).toBe(200);
+    expect(sseMessages(local.text).at(-1).result.content[0].text).toBe('held');
+  });
+});
+
+describe('a replica configured with an unreachable Redis', () => {
+  it('fails at startup with an error naming the URL', async () => {
+    await expect(
+      startSample({ env: { MCP_SESSION_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:1' } }),
+    ).rejects.toThrow(/could not reach Redis at redis:\/\/127\.0\.0\.1:1/);
+  });
+});

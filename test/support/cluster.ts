@@ -1,0 +1,86 @@
+import { Redis } from 'ioredis';
+import { type RunningSample, startSample } from '../../scripts/soak-lib.mjs';
+import { startRedis, type TestRedis } from './redis.js';
+
+/** A replica of the sample, started with the cluster on Redis. */
+export interface Replica extends RunningSample {
+  /** The id it joined the cluster with. */
+  replicaId: string;
+}
+
+/** A Redis server and replicas of the sample sharing their sessions on it. */
+export interface TestCluster {
+  redis: TestRedis;
+  replicas: Replica[];
+  /** A client of the same Redis server, to look at what the cluster keeps there. */
+  inspector: Redis;
+  /** Stops whatever is still running. */
+  stop(): Promise<void>;
+}
+
+const JOINED = /Joined the session cluster as replica (\S+)/;
+
+/** Starts a private Redis server and `count` replicas of the sample with `MCP_SESSION_STORE=redis`. */
+export async function startCluster(
+  count: number,
+  env: Record<string, string> = {},
+): Promise<TestCluster> {
+  const redis = await startRedis();
+  const replicas: Replica[] = [];
+  const inspector = new Redis(redis.url, { lazyConnect: true });
+  const stop = async () => {
+    await Promise.all(replicas.map((replica) => replica.stop('SIGKILL')));
+    inspector.disconnect();
+    await redis.stop();
+  };
+  try {
+    await inspector.connect();
+    for (let i = 0; i < count; i++) {
+      const sample = await startSample({
+        env: {
+          MCP_SESSION_STORE: 'redis',
+          REDIS_URL: redis.url,
+          MCP_REDIS_KEY_PREFIX: redis.keyPrefix,
+          ...env,
+        },
+      });
+      const joined = JOINED.exec(sample.output());
+      if (!joined) throw new Error(`replica ${i} did not join the cluster: ${sample.output()}`);
+      replicas.push(Object.assign(sample, { replicaId: joined[1] }));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { redis, replicas, inspector, stop };
+}
+
+/**
+ * A `fetch` for the SDK client that sends each request to the next of `urls` in turn, whatever
+ * origin the client thinks it talks to: what a load balancer without session affinity does.
+ * `targets` lists where each request went.
+ */
+export function rotatingFetch(urls: string[]): typeof fetch & { targets: string[] } {
+  const targets: string[] = [];
+  let next = 0;
+  const rotating = (input: string | URL | Request, init?: RequestInit) => {
+    const original = new URL(input instanceof Request ? input.url : input);
+    const target = new URL(urls[next++ % urls.length]);
+    target.pathname = original.pathname;
+    target.search = original.search;
+    targets.push(target.origin);
+    return fetch(target, init);
+  };
+  return Object.assign(rotating, { targets });
+}
+
+/** The Redis keys of the cluster that name `sessionId`. */
+export async function keysOf(cluster: TestCluster, sessionId: string): Promise<string[]> {
+  const keys = await cluster.inspector.keys(`${cluster.redis.keyPrefix}*`);
+  return keys.filter((key) => key.includes(sessionId));
+}
+
+/** The replica that owns `sessionId`, according to the registry. */
+export async function ownerOf(cluster: TestCluster, sessionId: string): Promise<string | null> {
+  return cluster.inspector.hget(`${cluster.redis.keyPrefix}session:${sessionId}`, 'owner');
+}
