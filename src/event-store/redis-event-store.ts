@@ -49,6 +49,21 @@ function sessionTag(sessionId: string): string {
   return createHash('sha256').update(sessionId).digest('base64url').slice(0, 8);
 }
 
+/**
+ * Appends an event and renews the expiry of its stream and of the session's stream index, in one
+ * command. KEYS: stream, index. ARGV: max events, message, TTL in seconds, stream id.
+ */
+const STORE_EVENT = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'm', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return id`;
+
+interface StoreEventCommand {
+  mcpStoreEvent(...args: Array<string | number>): Promise<string>;
+}
+
 /** The SDK stores a priming event as an empty message. */
 const PRIMING_JSON = '{}';
 
@@ -77,6 +92,7 @@ export class RedisEventStore implements SessionEventStore {
     options: RedisEventStoreOptions = {},
     private readonly ownsClient = false,
   ) {
+    client.defineCommand('mcpStoreEvent', { numberOfKeys: 2, lua: STORE_EVENT });
     this.keyPrefix = options.keyPrefix ?? 'mcp:';
     this.maxEventsPerStream = options.maxEventsPerStream ?? 1000;
     this.ttlSeconds = options.ttlSeconds ?? 86_400;
@@ -107,16 +123,15 @@ export class RedisEventStore implements SessionEventStore {
   ): Promise<EventId> {
     const key = this.streamKey(sessionId, streamId);
     const index = this.indexKey(sessionId);
-    const results = await this.client
-      .multi()
-      .xadd(key, 'MAXLEN', String(this.maxEventsPerStream), '*', 'm', JSON.stringify(message))
-      .expire(key, this.ttlSeconds)
-      .sadd(index, streamId)
-      .expire(index, this.ttlSeconds)
-      .exec();
-    const [error, redisId] = results?.[0] ?? [new Error('Redis transaction aborted'), null];
-    if (error) throw error;
-    return `${sessionTag(sessionId)}.${streamId}:${String(redisId)}`;
+    const redisId = await (this.client as Redis & StoreEventCommand).mcpStoreEvent(
+      key,
+      index,
+      this.maxEventsPerStream,
+      JSON.stringify(message),
+      this.ttlSeconds,
+      streamId,
+    );
+    return `${sessionTag(sessionId)}.${streamId}:${redisId}`;
   }
 
   async getStreamIdForEventId(sessionId: string, eventId: EventId): Promise<StreamId | undefined> {
