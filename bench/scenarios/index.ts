@@ -3,6 +3,7 @@ import { eventStore } from './event-store.js';
 import { hibernation } from './hibernation.js';
 import { largePopulation } from './large-population.js';
 import { memoryIdle } from './memory.js';
+import { replicas } from './replicas.js';
 import type { Scenario } from './scenario.js';
 import { stateless, throughputJson, throughputSse } from './throughput.js';
 
@@ -16,4 +17,5 @@ export const SCENARIOS: readonly Scenario[] = [
   largePopulation,
   hibernation,
   eventStore,
+  replicas,
 ];
