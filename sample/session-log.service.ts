@@ -1,10 +1,13 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { SessionManager } from '../src/index.js';
 
-/** Logs the lifecycle of every MCP session, from `SessionManager.events$`. */
+/**
+ * Logs the lifecycle of every MCP session, from `SessionManager.events$`, until the application has
+ * shut down: the sessions ended or released by the shutdown drain are logged too.
+ */
 @Injectable()
-export class SessionLogService implements OnModuleInit, OnModuleDestroy {
+export class SessionLogService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Sessions');
   private subscription: Subscription | undefined;
 
@@ -17,7 +20,7 @@ export class SessionLogService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 }
