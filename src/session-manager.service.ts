@@ -46,7 +46,8 @@ import {
   sendWebResponse,
 } from './cluster/remote-response.js';
 import { recordOf, sessionFromRecord, type SessionRecord } from './cluster/session-record.js';
-import type { SessionCluster } from './cluster/session-cluster.js';
+import { REPLICA_TIMEOUT_MS, type SessionCluster } from './cluster/session-cluster.js';
+import { SessionIdTakenError } from './cluster/redis-session-registry.js';
 import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.builder.js';
 import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
@@ -108,6 +109,8 @@ export class SessionManager
   private readonly limits: SessionLimits;
   /** This replica's membership of the cluster, with `sessionStore: 'redis'`. */
   private readonly cluster: SessionCluster | undefined;
+  /** Sessions released to the cluster: their requests still here are told to retry, not 404. */
+  private readonly released = new WeakSet<McpSession>();
   /** Sessions being taken over from the cluster, so that concurrent requests claim them once. */
   private readonly adoptions = new Map<string, Promise<McpSession | undefined>>();
 
@@ -143,20 +146,17 @@ export class SessionManager
     }
     this.serverFactory = findServerFactory(this.moduleRef);
     this.state = 'running';
-    return this.cluster?.join(
-      {
-        serve: (request, res) => this.serveForwarded(request, res),
-        close: ({ sessionId, reason }) => {
-          const session = this.sessions.get(sessionId);
-          if (session) void this.terminate(session, reason);
-        },
-        revoke: (sessionId) => {
-          const session = this.sessions.get(sessionId);
-          if (session) void this.release(session, SESSION_MOVED);
-        },
+    return this.cluster?.join({
+      serve: (request, res) => this.serveForwarded(request, res),
+      close: ({ sessionId, reason }) => {
+        const session = this.sessions.get(sessionId);
+        if (session) void this.terminate(session, reason);
       },
-      () => this.busyDeadlines(),
-    );
+      revoke: (sessionId) => this.drop([sessionId]),
+      drop: (sessionIds) => this.drop(sessionIds),
+      busyDeadlines: () => this.busyDeadlines(),
+      heldSessionIds: () => [...this.sessions.keys()],
+    });
   }
 
   /**
@@ -318,6 +318,14 @@ export class SessionManager
     }
   }
 
+  /** Lets go of sessions held here that another replica took over (or that ended elsewhere). */
+  private drop(sessionIds: string[]): void {
+    for (const id of sessionIds) {
+      const session = this.sessions.get(id);
+      if (session) void this.release(session, SESSION_MOVED);
+    }
+  }
+
   /** Deadlines to renew for the sessions with a request in flight or a stream open. */
   private busyDeadlines(): Array<[string, number]> {
     if (this.limits.idleMs === null) return [];
@@ -366,6 +374,10 @@ export class SessionManager
     const principal = this.options.principalResolver(req);
     const session = this.lookup(sessionId, principal);
     if (!session && !this.cluster) return writeJsonRpcError(res, SESSION_NOT_FOUND);
+    // Past its heartbeat, another replica may be taking this replica's sessions over.
+    if (this.cluster && !this.cluster.isFresh()) {
+      return writeJsonRpcError(res, SESSION_STORE_UNAVAILABLE);
+    }
     let body: unknown;
     if (req.method === 'POST') {
       const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
@@ -396,6 +408,7 @@ export class SessionManager
     exchange: SessionExchange,
   ): Promise<void> {
     const { res } = exchange;
+    let tracked = false;
     for (let attempt = 0; attempt < CLUSTER_ATTEMPTS; attempt++) {
       let found: Awaited<ReturnType<SessionCluster['registry']['lookup']>>;
       try {
@@ -408,11 +421,21 @@ export class SessionManager
         return writeJsonRpcError(res, SESSION_NOT_FOUND);
       }
       const { owner } = found.record;
-      if (found.ownerAlive && owner !== cluster.replicaId) {
+      // Still named here while this replica ends or releases it: the client retries.
+      if (owner === cluster.replicaId) return writeJsonRpcError(res, SESSION_MOVED);
+      if (found.ownerAlive) {
+        if (this.state === 'draining' && requestIdsOf(exchange.body).length > 0) {
+          return writeJsonRpcError(res, SHUTTING_DOWN);
+        }
+        if (!tracked) this.track(res, undefined, false);
+        tracked = true;
         const request = forwardedRequest(sessionId, req, exchange.body);
         const outcome = await cluster.forwarder.forward(owner, request, res as ServerResponse);
         if (outcome === 'served') return;
-        continue;
+        // The owner may be running the request: sending it again could run it twice.
+        if (outcome === 'timeout') return writeJsonRpcError(res, SESSION_MOVED);
+        if (outcome === 'gone') continue;
+        // 'unreachable': nobody listens on the owner's channel any more; it died moments ago.
       }
       if (this.state === 'draining') return writeJsonRpcError(res, SHUTTING_DOWN);
       let session: McpSession | undefined;
@@ -456,6 +479,7 @@ export class SessionManager
     const session = sessionFromRecord(record, Date.now());
     this.sessions.set(session.id, session);
     this.countPrincipal(session.principal, +1);
+    this.renewDeadline(session);
     return session;
   }
 
@@ -484,10 +508,16 @@ export class SessionManager
       },
     };
     const session = this.lookup(request.sessionId, held.principal);
-    const served =
-      !session || (this.state === 'draining' && request.method === 'GET')
-        ? Promise.resolve(writeJsonRpcError(res, session ? SHUTTING_DOWN : SESSION_NOT_FOUND))
-        : this.serveOnSession(session, exchange);
+    const refusal = !session
+      ? SESSION_NOT_FOUND
+      : !this.cluster!.isFresh()
+        ? SESSION_STORE_UNAVAILABLE
+        : this.state === 'draining' && request.method === 'GET'
+          ? SHUTTING_DOWN
+          : undefined;
+    const served = refusal
+      ? Promise.resolve(writeJsonRpcError(res, refusal))
+      : this.serveOnSession(session!, exchange);
     served.catch((error: Error) => {
       this.logger.error(`Unhandled error serving a forwarded ${request.method}`, error.stack);
       writeJsonRpcError(res, {
@@ -535,8 +565,12 @@ export class SessionManager
     try {
       live = session.live ?? (await this.wake(session));
     } catch (error) {
-      if (this.sessions.get(session.id) !== session)
-        return writeJsonRpcError(res, SESSION_NOT_FOUND);
+      if (this.sessions.get(session.id) !== session) {
+        return writeJsonRpcError(
+          res,
+          this.released.has(session) ? SESSION_MOVED : SESSION_NOT_FOUND,
+        );
+      }
       this.logger.error(`Waking session ${session.id} failed`, (error as Error).stack);
       return writeJsonRpcError(res, {
         status: 500,
@@ -696,6 +730,7 @@ export class SessionManager
       if (refusal === 'quota') return principalQuotaReached(this.options.maxSessionsPerPrincipal!);
       return undefined;
     } catch (error) {
+      if (error instanceof SessionIdTakenError) throw error;
       this.logger.warn(`Registering a session failed: ${(error as Error).message}`);
       return SESSION_STORE_UNAVAILABLE;
     }
@@ -772,6 +807,14 @@ export class SessionManager
     isStream: boolean,
     requestIds: Array<string | number> = [],
   ): void {
+    // A deadline about to pass could be reaped elsewhere before the next heartbeat renews it.
+    if (
+      session &&
+      this.cluster &&
+      this.deadlineOf(session, Date.now()) - Date.now() < REPLICA_TIMEOUT_MS
+    ) {
+      this.renewDeadline(session);
+    }
     session?.begin(res, isStream, Date.now());
     this.openResponses.add(res, () => {
       if (!session) return;
@@ -791,6 +834,11 @@ export class SessionManager
       session.savedStateJson = stateJson;
       this.saveToCluster(session, { stateJson });
     }
+    this.renewDeadline(session);
+  }
+
+  /** Moves a session's deadline in the cluster to its idle timeout from now, in the background. */
+  private renewDeadline(session: McpSession): void {
     if (this.limits.idleMs === null) return;
     this.cluster!.registry.touch([[session.id, this.deadlineOf(session, Date.now())]]).catch(
       (error: Error) => this.logger.warn(`Renewing session ${session.id} failed: ${error.message}`),
@@ -802,7 +850,8 @@ export class SessionManager
     session: McpSession,
     fields: { initialized?: boolean; stateJson?: string },
   ): void {
-    this.cluster?.registry.update(session.id, fields).catch((error: Error) => {
+    const { cluster } = this;
+    cluster?.registry.update(session.id, cluster.replicaId, fields).catch((error: Error) => {
       this.logger.warn(`Saving session ${session.id} failed: ${error.message}`);
     });
   }
@@ -820,13 +869,14 @@ export class SessionManager
     this.sessions.delete(session.id);
     this.countPrincipal(session.principal, -1);
     this.publish({ type: 'closed', sessionId: session.id, principal: session.principal, reason });
+    // First out of the registry, so that no replica takes the session over while it closes.
+    await this.removeFromCluster(session);
     const { live } = session;
     session.live = undefined;
     if (live) await this.closeServer(live.server);
     // The SDK transport leaves a pending JSON response open when it closes; answer it here.
     const error = reason === 'shutdown' ? SHUTTING_DOWN : SESSION_NOT_FOUND;
     for (const res of session.openResponses()) endResponse(res, error);
-    await this.removeFromCluster(session);
     await this.purgeEvents(session.id);
   }
 
@@ -838,6 +888,7 @@ export class SessionManager
   private async release(session: McpSession, error: HttpJsonRpcError): Promise<void> {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
+    this.released.add(session);
     this.countPrincipal(session.principal, -1);
     this.publish({ type: 'released', sessionId: session.id, principal: session.principal });
     const open = session.openResponses();

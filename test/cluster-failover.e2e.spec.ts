@@ -3,6 +3,7 @@ import { startSample } from '../scripts/soak-lib.mjs';
 import { connectClient, textOf } from './support/client.js';
 import { ownerOf, rotatingFetch, startCluster, type TestCluster } from './support/cluster.js';
 import {
+  initializeBody,
   MCP_POST_HEADERS,
   openRawSession,
   rawRequest,
@@ -71,6 +72,40 @@ describe('a cluster that loses a replica', () => {
     expect(sseMessages(lost.text).some((message) => message.id === 'in-flight')).toBe(false);
     await client.close();
   }, 40_000);
+
+  it('hands the sessions of a replica that shuts down to the others at once, state included', async () => {
+    const [, holder, other] = cluster.replicas;
+    const sessionId = await openRawSession(holder.url);
+    const headers = { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) };
+    const subscribe = await rawRequest(other.url, {
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'subscribe',
+        method: 'resources/subscribe',
+        params: { uri: WATCHED },
+      }),
+    });
+    expect(subscribe.status).toBe(200);
+    expect(await ownerOf(cluster, sessionId)).toBe(holder.replicaId);
+
+    expect((await holder.stop('SIGTERM')).code).toBe(0);
+    expect(holder.output()).toContain(`session ${sessionId} released`);
+    expect(await ownerOf(cluster, sessionId)).toBe('');
+    const state = await cluster.inspector.hget(
+      `${cluster.redis.keyPrefix}session:${sessionId}`,
+      'state',
+    );
+    expect(JSON.parse(state!)).toMatchObject({ subscriptions: [WATCHED] });
+
+    const call = await rawRequest(other.url, {
+      headers,
+      body: toolCall('echo', { text: 'moved' }),
+    });
+    expect(sseMessages(call.text).at(-1).result.content[0].text).toBe('moved');
+    expect(await ownerOf(cluster, sessionId)).toBe(other.replicaId);
+    expect(other.output()).toContain(`session ${sessionId} rehydrated`);
+  }, 30_000);
 });
 
 describe('a cluster whose Redis goes away', () => {
@@ -83,7 +118,7 @@ describe('a cluster whose Redis goes away', () => {
     await cluster?.stop();
   });
 
-  it('answers 503 rather than hanging, while the replica holding a session still serves it', async () => {
+  it('answers 503 rather than hanging, on every replica once the holder cannot renew its heartbeat', async () => {
     const [holder, other] = cluster.replicas;
     const sessionId = await openRawSession(holder.url);
     const headers = { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) };
@@ -99,27 +134,25 @@ describe('a cluster whose Redis goes away', () => {
     expect(elsewhere.headers['retry-after']).toBe('1');
     const opening = await rawRequest(other.url, {
       headers: MCP_POST_HEADERS,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'raw', version: '1' },
-        },
-      }),
+      body: initializeBody(),
     });
     expect(opening.status).toBe(503);
     expect(Date.now() - startedAt).toBeLessThan(10_000);
 
-    const local = await rawRequest(holder.url, {
-      headers,
-      body: toolCall('echo', { text: 'held' }),
-    });
-    expect(local.status).toBe(200);
-    expect(sseMessages(local.text).at(-1).result.content[0].text).toBe('held');
-  });
+    // The holder stops serving the session once its heartbeat would have expired: another replica
+    // could take it over from then on.
+    let held: Awaited<ReturnType<typeof rawRequest>> | undefined;
+    await waitUntil(
+      async () => {
+        held = await rawRequest(holder.url, { headers, body: toolCall('echo', { text: 'held' }) });
+        return held.status !== 200;
+      },
+      10_000,
+      'the holder kept serving without a heartbeat',
+    );
+    expect(held!.status).toBe(503);
+    expect(held!.json().error.message).toMatch(/session store does not answer/);
+  }, 30_000);
 });
 
 describe('a replica configured with an unreachable Redis', () => {

@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
 
+/** How long a command may wait for Redis's answer. */
+const COMMAND_TIMEOUT_MS = 2_000;
+/** TCP keep-alive on the connection, so that a peer that vanished is noticed. */
+const KEEP_ALIVE_MS = 10_000;
+
 /** The Redis server the module uses when none is configured. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -29,6 +34,9 @@ export async function connectRedis(
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // A command that gets no answer (a Redis that hangs) fails instead of holding its request.
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    keepAlive: KEEP_ALIVE_MS,
     // Reconnect after a lost connection, but do not retry a first connection that failed.
     retryStrategy: (attempt) => (connected ? Math.min(attempt * 200, 2000) : null),
     ...options,

@@ -4,6 +4,9 @@ import { fromHashFields, toHashFields, type SessionRecord } from './session-reco
 /** Why a session could not be reserved. */
 export type ReservationRefusal = 'full' | 'quota';
 
+/** Thrown when a new session's id is already taken: the session id generator repeats itself. */
+export class SessionIdTakenError extends Error {}
+
 /** A session the reaper claimed: it is gone from Redis, and this replica ends it. */
 export interface ExpiredSession {
   id: string;
@@ -20,6 +23,7 @@ export interface ExpiredSession {
  * none), whether there is a principal ('1'/'0'), then the record's fields and values.
  */
 const RESERVE = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 3 end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 1 end
 if ARGV[5] == '1' then
   if tonumber(ARGV[4]) > 0 and redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return 2 end
@@ -29,8 +33,13 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('HSET', KEYS[2], unpack(ARGV, 6))
 return 0`;
 
-/** The record and whether its owner is alive. KEYS: record. ARGV: replica key prefix. */
+/**
+ * The record and whether its owner is alive; nothing for a session past its deadline, which the
+ * next sweep reaps. KEYS: record, deadlines. ARGV: replica key prefix, id, now.
+ */
 const LOOKUP = `
+local deadline = redis.call('ZSCORE', KEYS[2], ARGV[2])
+if not deadline or tonumber(deadline) <= tonumber(ARGV[3]) then return false end
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return false end
 local owner = redis.call('HGET', KEYS[1], 'owner')
@@ -94,9 +103,14 @@ for _, id in ipairs(ids) do
 end
 return out`;
 
-/** Sets fields of a record only if it exists, so a removed session never comes back in part. */
+/**
+ * Sets fields of a record while ARGV[1] owns it: a removed session never comes back in part, and a
+ * replica that lost the session cannot overwrite what its new owner saves. KEYS: record.
+ */
 const UPDATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
+  redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+end
 return 0`;
 
 type RegistryCommands = {
@@ -125,7 +139,7 @@ export class RedisSessionRegistry {
     private readonly keyPrefix: string,
   ) {
     client.defineCommand('mcpReserve', { numberOfKeys: 3, lua: RESERVE });
-    client.defineCommand('mcpLookup', { numberOfKeys: 1, lua: LOOKUP });
+    client.defineCommand('mcpLookup', { numberOfKeys: 2, lua: LOOKUP });
     client.defineCommand('mcpClaim', { numberOfKeys: 1, lua: CLAIM });
     client.defineCommand('mcpRelease', { numberOfKeys: 1, lua: RELEASE });
     client.defineCommand('mcpRemove', { numberOfKeys: 3, lua: REMOVE });
@@ -134,7 +148,11 @@ export class RedisSessionRegistry {
     this.commands = client as unknown as RegistryCommands;
   }
 
-  /** Writes a new session's record, unless the cluster or its principal is at its limit. */
+  /**
+   * Writes a new session's record, unless the cluster or its principal is at its limit.
+   *
+   * @throws SessionIdTakenError when a session with this id exists.
+   */
   async reserve(
     record: SessionRecord,
     deadline: number,
@@ -151,12 +169,25 @@ export class RedisSessionRegistry {
       record.principal === undefined ? '0' : '1',
       ...toHashFields(record),
     );
+    if (outcome === 3) throw new SessionIdTakenError(`Session id ${record.id} is already taken`);
     return outcome === 1 ? 'full' : outcome === 2 ? 'quota' : undefined;
   }
 
-  /** A session's record and whether its owner is alive, or `undefined` when there is none. */
-  async lookup(id: string): Promise<{ record: SessionRecord; ownerAlive: boolean } | undefined> {
-    const reply = await this.commands.mcpLookup(this.recordKey(id), this.replicaKey(''));
+  /**
+   * A session's record and whether its owner is alive; `undefined` when there is none, or when it
+   * is past its deadline at `now`.
+   */
+  async lookup(
+    id: string,
+    now = Date.now(),
+  ): Promise<{ record: SessionRecord; ownerAlive: boolean } | undefined> {
+    const reply = await this.commands.mcpLookup(
+      this.recordKey(id),
+      this.deadlinesKey,
+      this.replicaKey(''),
+      id,
+      String(now),
+    );
     if (!reply) return undefined;
     const alive = reply.pop();
     return { record: fromHashFields(id, reply), ownerAlive: alive === '1' };
@@ -211,14 +242,18 @@ export class RedisSessionRegistry {
     );
   }
 
-  /** Updates fields of a session's record, if it still exists. */
-  async update(id: string, fields: { initialized?: boolean; stateJson?: string }): Promise<void> {
+  /** Updates fields of a session's record, while `owner` owns it. */
+  async update(
+    id: string,
+    owner: string,
+    fields: { initialized?: boolean; stateJson?: string },
+  ): Promise<void> {
     const values: string[] = [];
     if (fields.initialized !== undefined)
       values.push('initialized', fields.initialized ? '1' : '0');
     if (fields.stateJson !== undefined) values.push('state', fields.stateJson);
     if (values.length === 0) return;
-    await this.commands.mcpUpdate(this.recordKey(id), ...values);
+    await this.commands.mcpUpdate(this.recordKey(id), owner, ...values);
   }
 
   /** Sessions of `ids` whose record no longer names `owner` (gone, or owned by another replica). */

@@ -22,13 +22,11 @@ export class RemoteResponse extends EventEmitter implements HttpResponse {
   writeHead(status: number, headers: Record<string, string | number> = {}): this {
     this.statusCode = status;
     this.headersSent = true;
-    const names = Object.keys(headers);
-    this.send({
-      type: 'head',
-      id: this.id,
-      status,
-      headers: Object.fromEntries(names.map((name) => [name, String(headers[name])])),
-    });
+    const values = Object.entries(headers).map(([name, value]): [string, string] => [
+      name,
+      String(value),
+    ]);
+    this.send({ type: 'head', id: this.id, status, headers: endToEndHeaders(values) });
     return this;
   }
 
@@ -55,23 +53,37 @@ export class RemoteResponse extends EventEmitter implements HttpResponse {
   }
 }
 
-/** Headers that belong to one HTTP connection and are not passed on. */
+/**
+ * Headers that belong to one HTTP connection (RFC 9110, 7.6.1) and are not passed on, with
+ * `content-length` (the relay may re-chunk the body) and `host` (checked where the request came in).
+ */
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
   'transfer-encoding',
-  'content-length',
   'upgrade',
+  'content-length',
   'host',
 ]);
 
-/** `headers` without those of one HTTP connection. */
+/** `headers` without those of one HTTP connection, nor those its `Connection` header names. */
 export function endToEndHeaders(
   headers: Iterable<[string, string | string[] | undefined]>,
 ): Record<string, string> {
+  const entries = [...headers];
+  const named = new Set(HOP_BY_HOP);
+  for (const [name, value] of entries) {
+    if (name.toLowerCase() !== 'connection' || value === undefined) continue;
+    for (const token of String(value).split(',')) named.add(token.trim().toLowerCase());
+  }
   const kept: Record<string, string> = {};
-  for (const [name, value] of headers) {
-    if (value === undefined || HOP_BY_HOP.has(name.toLowerCase())) continue;
+  for (const [name, value] of entries) {
+    if (value === undefined || named.has(name.toLowerCase())) continue;
     kept[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return kept;
@@ -85,7 +97,10 @@ export async function sendWebResponse(response: Response, res: RemoteResponse): 
     return;
   }
   const reader = response.body.getReader();
-  res.once('close', () => void reader.cancel().catch(() => undefined));
+  const cancel = () => void reader.cancel().catch(() => undefined);
+  // The other replica's client may have gone while the session woke.
+  if (res.writableEnded) return cancel();
+  res.once('close', cancel);
   const decoder = new TextDecoder();
   try {
     for (;;) {

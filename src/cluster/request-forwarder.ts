@@ -11,8 +11,10 @@ export type ForwardOutcome =
   | 'served'
   /** The owner does not hold the session: look it up again. */
   | 'gone'
-  /** The owner did not acknowledge in time: it may be dead. */
-  | 'unreachable';
+  /** No replica listens on the owner's channel: the owner is dead, take the session over. */
+  | 'unreachable'
+  /** The owner listens but did not acknowledge in time; the request may run there, do not resend. */
+  | 'timeout';
 
 /** What the owner of a session does with what other replicas send it. */
 export interface ForwardedWork {
@@ -23,10 +25,16 @@ export interface ForwardedWork {
 }
 
 interface PendingForward {
+  id: string;
   owner: string;
   res: ServerResponse;
   acknowledged: boolean;
   settle: (outcome: ForwardOutcome) => void;
+}
+
+interface ServedForward {
+  from: string;
+  res: RemoteResponse;
 }
 
 /**
@@ -34,11 +42,14 @@ interface PendingForward {
  * The replica that receives a request for a session another replica owns publishes it there; the
  * owner serves it and publishes the response back, head, body chunks and end, which the first
  * replica writes to its client as they come. SSE streams thus stay open across replicas.
+ *
+ * Pub/sub delivers at most once: when this replica's subscription drops, every forward in either
+ * direction is cut, since some of its messages may be lost.
  */
 export class RequestForwarder {
   private readonly logger = new Logger(RequestForwarder.name);
   private readonly pending = new Map<string, PendingForward>();
-  private readonly served = new Map<string, RemoteResponse>();
+  private readonly served = new Map<string, ServedForward>();
   private work: ForwardedWork | undefined;
 
   constructor(
@@ -47,12 +58,19 @@ export class RequestForwarder {
     private readonly channelPrefix: string,
     readonly replicaId: string,
     private readonly ackTimeoutMs: number,
+    /** Called after the pub/sub connection came back: messages may have been lost meanwhile. */
+    private readonly onReconnected: () => void,
   ) {}
 
   /** Starts listening on this replica's channel. */
   async listen(): Promise<void> {
     this.subscriber.on('message', (_channel: string, raw: string) => this.receive(raw));
     await this.subscriber.subscribe(this.channelOf(this.replicaId));
+    // ioredis subscribes again by itself after a reconnection; what was sent meanwhile is lost.
+    this.subscriber.on('ready', () => {
+      this.cutEverything();
+      this.onReconnected();
+    });
   }
 
   /** Hands what other replicas send here to `work`; until then, their requests are refused. */
@@ -65,12 +83,16 @@ export class RequestForwarder {
    * answer is complete, the client went away, or the owner turned out not to serve it.
    */
   forward(owner: string, request: ForwardedRequest, res: ServerResponse): Promise<ForwardOutcome> {
+    if (res.destroyed || res.writableEnded) return Promise.resolve('served');
     const id = randomUUID();
     return new Promise<ForwardOutcome>((resolve) => {
       const timer = setTimeout(() => {
-        if (!forward.acknowledged) forward.settle('unreachable');
+        if (forward.acknowledged) return;
+        this.send(owner, { type: 'abort', id });
+        forward.settle('timeout');
       }, this.ackTimeoutMs);
       const forward: PendingForward = {
+        id,
         owner,
         res,
         acknowledged: false,
@@ -87,39 +109,69 @@ export class RequestForwarder {
         this.send(owner, { type: 'abort', id });
         forward.settle('served');
       });
-      this.send(owner, { type: 'request', id, from: this.replicaId, request });
+      void this.send(owner, { type: 'request', id, from: this.replicaId, request }).then(
+        (listeners) => {
+          if (listeners === 0) forward.settle('unreachable');
+        },
+      );
     });
   }
 
-  /** Replicas that answer requests forwarded from here right now. */
-  ownersOfOpenForwards(): string[] {
-    return [...new Set([...this.pending.values()].map((forward) => forward.owner))];
+  /** Replicas that answer requests forwarded from here, or that forwarded requests served here. */
+  peers(): string[] {
+    const owners = [...this.pending.values()].map((forward) => forward.owner);
+    const senders = [...this.served.values()].map((served) => served.from);
+    return [...new Set([...owners, ...senders])];
   }
 
-  /** Ends the responses that `owner` was answering: it is gone, and they will never complete. */
-  cutForwardsTo(owner: string): void {
+  /**
+   * Cuts the forwards in either direction between here and `replica`, which is gone: they will
+   * never complete.
+   */
+  cutForwardsWith(replica: string): void {
     for (const forward of [...this.pending.values()]) {
-      if (forward.owner !== owner) continue;
-      if (!forward.res.headersSent) {
-        forward.settle('unreachable');
-        continue;
-      }
-      forward.res.end();
-      forward.settle('served');
+      if (forward.owner === replica) this.cut(forward);
+    }
+    for (const served of [...this.served.values()]) {
+      if (served.from === replica) served.res.abort();
     }
   }
 
-  /** Sends a message to another replica. */
-  send(replica: string, message: ClusterMessage): void {
-    this.publisher.publish(this.channelOf(replica), JSON.stringify(message)).catch((error) => {
-      this.logger.warn(`Publishing to replica ${replica} failed: ${(error as Error).message}`);
-    });
+  /**
+   * Sends a message to another replica; resolves with the number of replicas that received it (0
+   * when the publish failed).
+   */
+  send(replica: string, message: ClusterMessage): Promise<number> {
+    return this.publisher
+      .publish(this.channelOf(replica), JSON.stringify(message))
+      .catch((error) => {
+        this.logger.warn(`Publishing to replica ${replica} failed: ${(error as Error).message}`);
+        return 0;
+      });
   }
 
-  /** Stops listening; the answers still owed to other replicas are ended. */
+  /** Stops listening, after cutting every forward in either direction. */
   async close(): Promise<void> {
-    for (const res of this.served.values()) res.end();
+    this.work = undefined;
+    this.cutEverything();
+    this.subscriber.removeAllListeners('ready');
     await this.subscriber.unsubscribe().catch(() => undefined);
+  }
+
+  private cutEverything(): void {
+    for (const forward of [...this.pending.values()]) this.cut(forward);
+    for (const served of [...this.served.values()]) served.res.abort();
+  }
+
+  /**
+   * Gives up a forward that will not complete, telling its owner: the client sees its stream end,
+   * or, if nothing was sent yet, the forward settles as timed out.
+   */
+  private cut(forward: PendingForward): void {
+    void this.send(forward.owner, { type: 'abort', id: forward.id });
+    if (!forward.res.headersSent) return forward.settle('timeout');
+    forward.res.end();
+    forward.settle('served');
   }
 
   private channelOf(replica: string): string {
@@ -138,7 +190,7 @@ export class RequestForwarder {
       case 'request':
         return this.serve(message);
       case 'abort':
-        return this.served.get(message.id)?.abort();
+        return this.served.get(message.id)?.res.abort();
       case 'close':
         return this.work?.close(message);
       case 'revoke':
@@ -150,21 +202,26 @@ export class RequestForwarder {
 
   /** Serves a request forwarded here, publishing the response to the replica that sent it. */
   private serve({ id, from, request }: Extract<ClusterMessage, { type: 'request' }>): void {
-    const res = new RemoteResponse(id, (message) => this.send(from, message));
-    this.served.set(id, res);
+    // A reply that cannot be published is lost: stop serving it.
+    const res = new RemoteResponse(id, (message) => {
+      void this.send(from, message).then((listeners) => {
+        if (listeners === 0) res.abort();
+      });
+    });
+    this.served.set(id, { from, res });
     res.once('close', () => this.served.delete(id));
     if (this.work?.serve(request, res)) {
-      this.send(from, { type: 'ack', id });
+      void this.send(from, { type: 'ack', id });
     } else {
       this.served.delete(id);
-      this.send(from, { type: 'gone', id });
+      void this.send(from, { type: 'gone', id });
     }
   }
 
   /** Writes the owner's answer to the client of a request forwarded from here. */
   private answer(
     message: Exclude<ClusterMessage, { type: 'request' | 'abort' | 'close' | 'revoke' }>,
-  ) {
+  ): void {
     const forward = this.pending.get(message.id);
     if (!forward) return;
     const { res } = forward;

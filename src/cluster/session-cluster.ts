@@ -13,11 +13,29 @@ export const HEARTBEAT_INTERVAL_MS = 1_000;
  * waits for the owner to acknowledge a request: past it, another replica takes the session over.
  */
 export const REPLICA_TIMEOUT_MS = 3_000;
+/** Sessions whose ownership one Redis pipeline checks. */
+const VERIFY_BATCH = 1_000;
+
+/** What the session manager lets the cluster do with the sessions held here. */
+export interface ClusterMember extends ForwardedWork {
+  /** Deadlines to renew now: sessions with a request in flight must not expire. */
+  busyDeadlines(): Array<[id: string, deadline: number]>;
+  /** Ids of the sessions held here. */
+  heldSessionIds(): string[];
+  /** Lets go of sessions held here that the registry says are no longer this replica's. */
+  drop(sessionIds: string[]): void;
+}
 
 /**
  * This replica's membership of the cluster: its id, the session registry and request forwarding on
  * Redis, and the heartbeat that tells the other replicas it is alive. `connect` opens two
  * connections (commands, and pub/sub); the Redis event store shares the first.
+ *
+ * A replica serves the sessions it holds only while its heartbeat is fresh: others take its
+ * sessions over once the heartbeat key expires, and by then this replica has stopped serving
+ * them, since it counts freshness from before it sent the heartbeat. After a lapse, or after its
+ * pub/sub connection came back (messages such as `revoke` may have been lost), it checks in the
+ * registry which of its sessions are still its own.
  */
 export class SessionCluster {
   private readonly logger = new Logger(SessionCluster.name);
@@ -25,7 +43,10 @@ export class SessionCluster {
   readonly registry: RedisSessionRegistry;
   readonly forwarder: RequestForwarder;
   private timer: NodeJS.Timeout | undefined;
-  private ticking = false;
+  private beating = false;
+  /** Local time until which this replica may serve the sessions it holds. */
+  private freshUntil = 0;
+  private ownershipInDoubt = false;
 
   private constructor(
     /** The command connection, shared with a Redis event store. */
@@ -40,6 +61,9 @@ export class SessionCluster {
       `${keyPrefix}replica:`,
       this.replicaId,
       REPLICA_TIMEOUT_MS,
+      () => {
+        this.ownershipInDoubt = true;
+      },
     );
   }
 
@@ -64,45 +88,73 @@ export class SessionCluster {
     }
   }
 
-  /**
-   * Joins the cluster: serves what other replicas forward here, and renews the heartbeat. Each
-   * beat also renews the deadlines `busyDeadlines` lists (sessions with a request in flight must
-   * not expire), and ends forwarded responses whose owner died.
-   */
-  async join(
-    work: ForwardedWork,
-    busyDeadlines: () => Array<[id: string, deadline: number]>,
-  ): Promise<void> {
-    this.forwarder.attach(work);
-    await this.registry.heartbeat(this.replicaId, REPLICA_TIMEOUT_MS);
-    this.logger.log(`Joined the session cluster as replica ${this.replicaId}`);
-    this.timer = setInterval(() => void this.beat(busyDeadlines), HEARTBEAT_INTERVAL_MS);
+  /** Joins the cluster: serves what other replicas forward here, and starts the heartbeat. */
+  async join(member: ClusterMember): Promise<void> {
+    this.forwarder.attach(member);
+    await this.renewHeartbeat();
+    this.timer = setInterval(() => void this.beat(member), HEARTBEAT_INTERVAL_MS);
     this.timer.unref();
+    this.logger.log(`Joined the session cluster as replica ${this.replicaId}`);
+  }
+
+  /** Whether this replica may serve the sessions it holds (its heartbeat is fresh). */
+  isFresh(): boolean {
+    return Date.now() < this.freshUntil;
   }
 
   /** Leaves the cluster: others take over this replica's sessions at once. Closes the connections. */
   async leave(): Promise<void> {
     clearInterval(this.timer);
+    this.freshUntil = 0;
     await this.forwarder.close();
     await this.registry.forgetReplica(this.replicaId).catch(() => undefined);
     await Promise.all(
-      [this.client.quit(), this.subscriber.quit()].map((p) => p.catch(() => undefined)),
+      [this.client.quit(), this.subscriber.quit()].map((quit) => quit.catch(() => undefined)),
     );
   }
 
-  private async beat(busyDeadlines: () => Array<[string, number]>): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
+  /** Renews the heartbeat; true when it had lapsed before. */
+  private async renewHeartbeat(): Promise<boolean> {
+    const sentAt = Date.now();
+    await this.registry.heartbeat(this.replicaId, REPLICA_TIMEOUT_MS);
+    const lapsed = sentAt >= this.freshUntil;
+    this.freshUntil = sentAt + REPLICA_TIMEOUT_MS;
+    return lapsed;
+  }
+
+  private async beat(member: ClusterMember): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
     try {
-      await this.registry.heartbeat(this.replicaId, REPLICA_TIMEOUT_MS);
-      await this.registry.touch(busyDeadlines());
-      const owners = this.forwarder.ownersOfOpenForwards();
-      const alive = await this.registry.aliveOf(owners);
-      for (const owner of owners) if (!alive.has(owner)) this.forwarder.cutForwardsTo(owner);
+      if (await this.renewHeartbeat()) this.ownershipInDoubt = true;
+      await this.registry.touch(member.busyDeadlines());
+      const peers = this.forwarder.peers();
+      const alive = await this.registry.aliveOf(peers);
+      for (const peer of peers) if (!alive.has(peer)) this.forwarder.cutForwardsWith(peer);
+      if (this.ownershipInDoubt) {
+        this.ownershipInDoubt = false;
+        await this.verifyOwnership(member).catch((error: Error) => {
+          this.ownershipInDoubt = true;
+          throw error;
+        });
+      }
     } catch (error) {
       this.logger.warn(`Cluster heartbeat failed: ${(error as Error).message}`);
     } finally {
-      this.ticking = false;
+      this.beating = false;
+    }
+  }
+
+  /** Drops the sessions held here that the registry gives to another replica, or no longer has. */
+  private async verifyOwnership(member: ClusterMember): Promise<void> {
+    const held = member.heldSessionIds();
+    for (let start = 0; start < held.length; start += VERIFY_BATCH) {
+      const batch = held.slice(start, start + VERIFY_BATCH);
+      const lost = await this.registry.notOwnedBy(batch, this.replicaId);
+      if (lost.length > 0) {
+        this.logger.warn(`${lost.length} session(s) held here belong elsewhere now; dropping them`);
+        member.drop(lost);
+      }
     }
   }
 }
