@@ -59,11 +59,30 @@ export class McpHttp {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
-  send(
+  /**
+   * One request. A request that fails on a reused keep-alive connection before any answer is
+   * sent once more on a new one: the server closes idle connections after its keep-alive timeout
+   * (5 s), and a pause of the harness (a forced GC for a memory reading) can outlast it.
+   */
+  async send(
     method: string,
     headers: Record<string, string>,
     body?: string,
     timeoutMs = 30_000,
+  ): Promise<HttpReply> {
+    try {
+      return await this.sendOnce(method, headers, body, timeoutMs);
+    } catch (error) {
+      if (!(error as { reusedSocket?: boolean }).reusedSocket) throw error;
+      return this.sendOnce(method, headers, body, timeoutMs);
+    }
+  }
+
+  private sendOnce(
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    timeoutMs: number,
   ): Promise<HttpReply> {
     return new Promise((resolve, reject) => {
       const req = request(
@@ -93,7 +112,10 @@ export class McpHttp {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`${method} timed out after ${timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        const closedIdle = error.code === 'ECONNRESET' && req.reusedSocket;
+        reject(closedIdle ? Object.assign(error, { reusedSocket: true }) : error);
+      });
       req.end(body);
     });
   }
