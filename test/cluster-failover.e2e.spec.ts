@@ -6,6 +6,7 @@ import {
   initializeBody,
   MCP_POST_HEADERS,
   openRawSession,
+  openStream,
   rawRequest,
   sessionHeaders,
   sseMessages,
@@ -43,6 +44,15 @@ describe('a cluster that loses a replica', () => {
     await client.subscribeResource({ uri: WATCHED });
     expect(await ownerOf(cluster, sessionId)).toBe(dead.replicaId);
 
+    // A call that completed on the dying replica, sent through a survivor: its events are in
+    // Redis, with their ids.
+    const logged = await rawRequest(survivors[0].url, {
+      headers: { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) },
+      body: toolCall('test_tool_with_logging', {}, 'logged'),
+    });
+    const eventIds = [...logged.text.matchAll(/^id: (.+)$/gm)].map((match) => match[1]);
+    expect(eventIds.length).toBeGreaterThanOrEqual(4);
+
     // A call in flight on the dying replica, sent through a survivor.
     const inFlight = rawRequest(survivors[0].url, {
       headers: { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) },
@@ -65,6 +75,16 @@ describe('a cluster that loses a replica', () => {
       15_000,
       'no resource update after the failover',
     );
+
+    // The completed call's stream resumes on a survivor, from the event store on Redis.
+    const resumed = await openStream(survivors[1].url, {
+      headers: { ...sessionHeaders(sessionId), 'last-event-id': eventIds[1] },
+    });
+    expect(resumed.status).toBe(200);
+    const replayed = await resumed.waitFor((text) => text.includes('"id":"logged"'));
+    expect(replayed).toContain('Tool execution completed');
+    expect(replayed).not.toContain('Tool execution started');
+    resumed.close();
 
     // What was in flight on the dead replica is lost: its stream ends without a result.
     const lost = await inFlight;
