@@ -52,9 +52,11 @@ function option(name: string): string | undefined {
 }
 
 const quick = process.argv.includes('--quick');
-const outputs = quick
+/** Only a full run of everything, as configured, replaces the published figures. */
+const partial = quick || ['only', 'servers', 'set'].some((name) => option(name) !== undefined);
+const outputs = partial
   ? {
-      json: join(BUILD, 'results.quick.json'),
+      json: join(BUILD, quick ? 'results.quick.json' : 'results.partial.json'),
       markdown: join(BUILD, 'quick', 'BENCHMARKS.md'),
       svg: join(BUILD, 'quick', 'bench-throughput.svg'),
       chartLink: 'bench-throughput.svg',
@@ -82,6 +84,7 @@ function writeReport(results: ResultSet): void {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--render')) {
+    // --render re-renders the results of the last run of its kind (full, quick or partial).
     writeReport(ResultSet.load(outputs.json));
     return;
   }
