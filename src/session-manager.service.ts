@@ -154,7 +154,7 @@ export class SessionManager
       },
       revoke: (sessionId) => this.drop([sessionId]),
       drop: (sessionIds) => this.drop(sessionIds),
-      busyDeadlines: () => this.busyDeadlines(),
+      busyRenewals: () => this.busyRenewals(),
       heldSessionIds: () => [...this.sessions.keys()],
     });
   }
@@ -326,13 +326,12 @@ export class SessionManager
     }
   }
 
-  /** Deadlines to renew for the sessions with a request in flight or a stream open. */
-  private busyDeadlines(): Array<[string, number]> {
-    if (this.limits.idleMs === null) return [];
+  /** Renewals for the sessions with a request in flight or a stream open: they are active now. */
+  private busyRenewals(): Array<[string, number, number]> {
     const now = Date.now();
-    const busy: Array<[string, number]> = [];
+    const busy: Array<[string, number, number]> = [];
     for (const session of this.sessions.values()) {
-      if (!session.isQuietFor(now, 0)) busy.push([session.id, this.deadlineOf(session, now)]);
+      if (!session.isQuietFor(now, 0)) busy.push([session.id, this.deadlineOf(session, now), now]);
     }
     return busy;
   }
@@ -479,7 +478,7 @@ export class SessionManager
     const session = sessionFromRecord(record, Date.now());
     this.sessions.set(session.id, session);
     this.countPrincipal(session.principal, +1);
-    this.renewDeadline(session);
+    this.recordActivity(session);
     return session;
   }
 
@@ -811,9 +810,9 @@ export class SessionManager
     if (
       session &&
       this.cluster &&
-      this.deadlineOf(session, Date.now()) - Date.now() < REPLICA_TIMEOUT_MS
+      this.deadlineOf(session, session.lastActivityAt) - Date.now() < REPLICA_TIMEOUT_MS
     ) {
-      this.renewDeadline(session);
+      this.recordActivity(session);
     }
     session?.begin(res, isStream, Date.now());
     this.openResponses.add(res, () => {
@@ -834,14 +833,18 @@ export class SessionManager
       session.savedStateJson = stateJson;
       this.saveToCluster(session, { stateJson });
     }
-    this.renewDeadline(session);
+    this.recordActivity(session);
   }
 
-  /** Moves a session's deadline in the cluster to its idle timeout from now, in the background. */
-  private renewDeadline(session: McpSession): void {
-    if (this.limits.idleMs === null) return;
-    this.cluster!.registry.touch([[session.id, this.deadlineOf(session, Date.now())]]).catch(
-      (error: Error) => this.logger.warn(`Renewing session ${session.id} failed: ${error.message}`),
+  /**
+   * Records a session's activity in the cluster, in the background: its last activity, and its
+   * deadline moved to the idle timeout from now.
+   */
+  private recordActivity(session: McpSession): void {
+    const now = Date.now();
+    const renewal: [string, number, number] = [session.id, this.deadlineOf(session, now), now];
+    this.cluster!.registry.touch([renewal]).catch((error: Error) =>
+      this.logger.warn(`Renewing session ${session.id} failed: ${error.message}`),
     );
   }
 

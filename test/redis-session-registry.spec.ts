@@ -8,6 +8,7 @@ function record(id: string, principal?: string, owner = 'replica-a'): SessionRec
     id,
     principal,
     createdAt: 1_000,
+    lastActivityAt: 1_500,
     protocolVersion: '2025-11-25',
     clientInfo: { name: 'spec', version: '1' },
     initializeJson: '{"jsonrpc":"2.0","id":0,"method":"initialize"}',
@@ -76,8 +77,8 @@ describe('RedisSessionRegistry', () => {
     const saved = (await registry.lookup('s1', 4_999))!.record;
     expect(saved).toMatchObject({ clientInitialized: true, stateJson: '{"fresh":true}' });
     expect(await registry.lookup('s1', 5_000)).toBeUndefined();
-    await registry.touch([['s1', 8_000]]);
-    expect(await registry.lookup('s1', 5_000)).toBeDefined();
+    await registry.touch([['s1', 8_000, 3_000]]);
+    expect((await registry.lookup('s1', 5_000))?.record.lastActivityAt).toBe(3_000);
   });
 
   it('refuses a new session whose id is taken', async () => {
@@ -108,7 +109,7 @@ describe('RedisSessionRegistry', () => {
     await registry.reserve(record('s1', 'alice'), 5_000, limits);
     await registry.remove('s1', 'alice');
     await registry.update('s1', 'replica-a', { initialized: true, stateJson: '{}' });
-    await registry.touch([['s1', 9_000]]);
+    await registry.touch([['s1', 9_000, 2_000]]);
     expect(await registry.lookup('s1', 0)).toBeUndefined();
     expect(await clients.at(-1)!.keys(`${prefix}*`)).toEqual([]);
   });

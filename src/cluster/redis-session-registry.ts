@@ -104,6 +104,20 @@ end
 return out`;
 
 /**
+ * Renews sessions that still exist: their deadline, and their last activity. KEYS: deadlines.
+ * ARGV[1]: key prefix; then, per session: id, deadline, last activity.
+ */
+const TOUCH = `
+for i = 2, #ARGV, 3 do
+  local id = ARGV[i]
+  if redis.call('ZSCORE', KEYS[1], id) then
+    redis.call('ZADD', KEYS[1], ARGV[i + 1], id)
+    redis.call('HSET', ARGV[1] .. 'session:' .. id, 'lastActivityAt', ARGV[i + 2])
+  end
+end
+return 0`;
+
+/**
  * Sets fields of a record while ARGV[1] owns it: a removed session never comes back in part, and a
  * replica that lost the session cannot overwrite what its new owner saves. KEYS: record.
  */
@@ -114,6 +128,7 @@ end
 return 0`;
 
 type RegistryCommands = {
+  mcpTouch(...args: Array<string | number>): Promise<number>;
   mcpUpdate(...args: string[]): Promise<number>;
   mcpReserve(...args: Array<string | number>): Promise<number>;
   mcpLookup(...args: string[]): Promise<string[] | null>;
@@ -145,6 +160,7 @@ export class RedisSessionRegistry {
     client.defineCommand('mcpRemove', { numberOfKeys: 3, lua: REMOVE });
     client.defineCommand('mcpClaimExpired', { numberOfKeys: 1, lua: CLAIM_EXPIRED });
     client.defineCommand('mcpUpdate', { numberOfKeys: 1, lua: UPDATE });
+    client.defineCommand('mcpTouch', { numberOfKeys: 1, lua: TOUCH });
     this.commands = client as unknown as RegistryCommands;
   }
 
@@ -232,13 +248,19 @@ export class RedisSessionRegistry {
     return expired;
   }
 
-  /** Moves sessions' deadlines (only of sessions that still exist). */
-  async touch(deadlines: Array<[id: string, deadline: number]>): Promise<void> {
-    if (deadlines.length === 0) return;
-    await this.client.zadd(
+  /** Renews the deadline and last activity of sessions that still exist. */
+  async touch(
+    sessions: Array<[id: string, deadline: number, lastActivityAt: number]>,
+  ): Promise<void> {
+    if (sessions.length === 0) return;
+    await this.commands.mcpTouch(
       this.deadlinesKey,
-      'XX',
-      ...deadlines.flatMap(([id, deadline]) => [score(deadline), id]),
+      this.keyPrefix,
+      ...sessions.flatMap(([id, deadline, lastActivityAt]) => [
+        id,
+        score(deadline),
+        lastActivityAt,
+      ]),
     );
   }
 

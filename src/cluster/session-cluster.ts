@@ -18,8 +18,8 @@ const VERIFY_BATCH = 1_000;
 
 /** What the session manager lets the cluster do with the sessions held here. */
 export interface ClusterMember extends ForwardedWork {
-  /** Deadlines to renew now: sessions with a request in flight must not expire. */
-  busyDeadlines(): Array<[id: string, deadline: number]>;
+  /** Sessions to renew now (id, deadline, last activity): those with a request in flight. */
+  busyRenewals(): Array<[id: string, deadline: number, lastActivityAt: number]>;
   /** Ids of the sessions held here. */
   heldSessionIds(): string[];
   /** Lets go of sessions held here that the registry says are no longer this replica's. */
@@ -127,7 +127,7 @@ export class SessionCluster {
     this.beating = true;
     try {
       if (await this.renewHeartbeat()) this.ownershipInDoubt = true;
-      await this.registry.touch(member.busyDeadlines());
+      await this.registry.touch(member.busyRenewals());
       const peers = this.forwarder.peers();
       const alive = await this.registry.aliveOf(peers);
       for (const peer of peers) if (!alive.has(peer)) this.forwarder.cutForwardsWith(peer);

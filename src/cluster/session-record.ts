@@ -9,6 +9,8 @@ export interface SessionRecord {
   id: string;
   principal: string | undefined;
   createdAt: number;
+  /** When the session's last request ended (or began, for a request still in flight). */
+  lastActivityAt: number;
   protocolVersion: string | undefined;
   clientInfo: Implementation | undefined;
   initializeJson: string;
@@ -25,6 +27,7 @@ export function recordOf(session: McpSession, owner: string): SessionRecord {
     id: session.id,
     principal: session.principal,
     createdAt: session.createdAt,
+    lastActivityAt: session.lastActivityAt,
     protocolVersion: session.protocolVersion,
     clientInfo: session.clientInfo,
     initializeJson: session.initializeJson ?? '',
@@ -56,6 +59,7 @@ export function toHashFields(record: SessionRecord): string[] {
   const fields: Record<string, string | undefined> = {
     principal: record.principal,
     createdAt: String(record.createdAt),
+    lastActivityAt: String(record.lastActivityAt),
     protocolVersion: record.protocolVersion,
     clientInfo: record.clientInfo && JSON.stringify(record.clientInfo),
     initialize: record.initializeJson,
@@ -77,6 +81,7 @@ export function fromHashFields(id: string, flat: string[]): SessionRecord {
     id,
     principal: fields.get('principal'),
     createdAt: Number(fields.get('createdAt')),
+    lastActivityAt: Number(fields.get('lastActivityAt') ?? fields.get('createdAt')),
     protocolVersion: fields.get('protocolVersion'),
     clientInfo: clientInfo === undefined ? undefined : (JSON.parse(clientInfo) as Implementation),
     initializeJson: fields.get('initialize') ?? '',
