@@ -27,14 +27,11 @@ describe('a cluster that loses a replica', () => {
 
   it('goes on serving the session on the other replicas after SIGKILL of its replica, state included', async () => {
     const [dead, ...survivors] = cluster.replicas;
-    const rotating = rotatingFetch(survivors.map((replica) => replica.url));
-    let opened = false;
     // initialize goes to the replica that will die, so that it holds the session.
-    const fetchFn = ((input: string | URL | Request, init?: RequestInit) => {
-      if (opened) return rotating(input, init);
-      opened = true;
-      return fetch(new URL('/mcp', dead.url), init);
-    }) as typeof fetch;
+    const fetchFn = rotatingFetch(
+      survivors.map((replica) => replica.url),
+      dead.url,
+    );
     const { client, transport } = await connectClient(dead.url, { fetch: fetchFn });
     const sessionId = transport.sessionId!;
     const updates: number[] = [];

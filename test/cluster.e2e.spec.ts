@@ -37,19 +37,10 @@ describe('sessions across replicas on Redis', () => {
    * A client whose session opens on the first replica and whose every later request goes to the
    * other two in turn: no request after `initialize` reaches the replica that holds the session.
    */
-  async function clientAwayFromOwner(capabilities = {}) {
-    const fetchAll = rotatingFetch([urls[1], urls[2]]);
-    let opened = false;
-    const fetchFn = ((input: string | URL | Request, init?: RequestInit) => {
-      if (opened) return fetchAll(input, init);
-      opened = true;
-      const target = new URL(urls[0]);
-      const original = new URL(input instanceof Request ? input.url : input);
-      target.pathname = original.pathname;
-      return fetch(target, init);
-    }) as typeof fetch;
-    const connected = await connectClient(urls[0], { fetch: fetchFn, capabilities });
-    return { ...connected, targets: fetchAll.targets };
+  async function clientAwayFromOwner(clientOptions = {}) {
+    const fetchFn = rotatingFetch([urls[1], urls[2]], urls[0]);
+    const connected = await connectClient(urls[0], { fetch: fetchFn, capabilities: clientOptions });
+    return { ...connected, targets: fetchFn.targets };
   }
 
   it('serves tools/call and resources/read when consecutive requests land on different replicas', async () => {

@@ -58,17 +58,23 @@ export async function startCluster(
 /**
  * A `fetch` for the SDK client that sends each request to the next of `urls` in turn, whatever
  * origin the client thinks it talks to: what a load balancer without session affinity does.
- * `targets` lists where each request went.
+ * With `openOn`, the first request (`initialize`) goes there, so that replica holds the session,
+ * and only the later ones rotate over `urls`. `targets` lists where the rotated requests went.
  */
-export function rotatingFetch(urls: string[]): typeof fetch & { targets: string[] } {
+export function rotatingFetch(
+  urls: string[],
+  openOn?: string,
+): typeof fetch & { targets: string[] } {
   const targets: string[] = [];
   let next = 0;
+  let opened = openOn === undefined;
   const rotating = (input: string | URL | Request, init?: RequestInit) => {
     const original = new URL(input instanceof Request ? input.url : input);
-    const target = new URL(urls[next++ % urls.length]);
+    const target = new URL(opened ? urls[next++ % urls.length] : openOn!);
     target.pathname = original.pathname;
     target.search = original.search;
-    targets.push(target.origin);
+    if (opened) targets.push(target.origin);
+    opened = true;
     return fetch(target, init);
   };
   return Object.assign(rotating, { targets });
