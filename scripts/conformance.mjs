@@ -1,5 +1,6 @@
-// Runs the official MCP conformance suite against the sample application in three modes
-// (stateful SSE, stateless, JSON responses), checks each mode against its expected-failures
+// Runs the official MCP conformance suite against the sample application in four modes
+// (stateful SSE, stateless, JSON responses, and three replicas sharing their sessions on Redis
+// behind a round-robin proxy), checks each mode against its expected-failures
 // file, compares the expected failures with the SDK's plain transport, and writes
 // docs/CONFORMANCE.md. Exits non-zero on an unexpected failure, a stale expected failure or a
 // warning nobody has explained. Usage: npm run test:conformance (builds the sample first).
@@ -7,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startRoundRobinProxy } from './round-robin-proxy.mjs';
 
 const SUITE_VERSION = '0.1.16';
 const SUITE = `@modelcontextprotocol/conformance@${SUITE_VERSION}`;
@@ -29,6 +31,12 @@ const MODES = [
     env: { MCP_JSON_RESPONSE: 'true' },
     expectedFile: 'conformance/expected-failures.json.yaml',
     plainMode: 'json',
+  },
+  {
+    name: 'cluster',
+    title: 'three replicas on Redis, round-robin',
+    // Every request may land on another replica than the one holding its session.
+    replicas: 3,
   },
 ];
 
@@ -80,6 +88,63 @@ function startServer(command, args, env, ready, label) {
   return { url, stop };
 }
 
+/**
+ * Starts a private redis-server on a unix socket in a temporary directory, keeping nothing on
+ * disk; resolves with the socket's path (a valid REDIS_URL) and a `stop`.
+ */
+async function startRedis() {
+  const dir = mkdtempSync(join(tmpdir(), 'conformance-redis-'));
+  const socket = join(dir, 'redis.sock');
+  const args = ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no'];
+  const server = startServer(
+    'redis-server',
+    [...args, '--dir', dir],
+    {},
+    /(ready) to accept connections/i,
+    'redis-server',
+  );
+  await server.url;
+  return {
+    socket,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts the sample for a mode: one process, or replicas on Redis behind a round-robin proxy. */
+async function startSample(mode) {
+  const start = (env, label) =>
+    startServer(
+      process.execPath,
+      ['build/sample/main.js'],
+      { PORT: '0', HOST: '127.0.0.1', ...env },
+      /MCP endpoint ready at (http:\/\/\S+\/mcp)/,
+      label,
+    );
+  if (!mode.replicas) {
+    const sample = start(mode.env, `sample (${mode.name})`);
+    return { url: (await sample.url).replace('127.0.0.1', 'localhost'), stop: sample.stop };
+  }
+  const redis = await startRedis();
+  const replicas = Array.from({ length: mode.replicas }, (_, i) =>
+    start(
+      { MCP_SESSION_STORE: 'redis', REDIS_URL: redis.socket },
+      `sample (${mode.name} ${i + 1})`,
+    ),
+  );
+  const proxy = await startRoundRobinProxy(await Promise.all(replicas.map((r) => r.url)));
+  return {
+    url: proxy.url,
+    stop: async () => {
+      await proxy.close();
+      await Promise.all(replicas.map((replica) => replica.stop()));
+      await redis.stop();
+    },
+  };
+}
+
 /** Runs the suite CLI; resolves with its exit code and output. Prints each scenario as it starts. */
 function runSuite(args, label) {
   return new Promise((resolve) => {
@@ -129,14 +194,8 @@ function readExpected(file) {
 /** Runs one mode against the sample, and its expected failures against the plain SDK pattern. */
 async function runMode(mode) {
   const outputDir = mkdtempSync(join(tmpdir(), `conformance-${mode.name}-`));
-  const sample = startServer(
-    process.execPath,
-    ['build/sample/main.js'],
-    { PORT: '0', HOST: '127.0.0.1', ...mode.env },
-    /MCP endpoint ready at (http:\/\/\S+\/mcp)/,
-    `sample (${mode.name})`,
-  );
-  const url = (await sample.url).replace('127.0.0.1', 'localhost');
+  const sample = await startSample(mode);
+  const { url } = sample;
   const expected = readExpected(mode.expectedFile);
   // The baseline is evaluated here rather than by the suite, whose baseline check also counts
   // scenarios with only warnings as failures.
@@ -192,7 +251,7 @@ function report(outcomes) {
     '# Conformance',
     '',
     `The official MCP conformance suite \`${SUITE}\` (\`--suite all\`, run on \`${SUITE_NODE}\`), against the`,
-    'sample application in three modes. Regenerate with `npm run test:conformance`.',
+    `sample application in ${MODES.length} modes. Regenerate with \`npm run test:conformance\`.`,
     '',
     `Last run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version} for the sample.`,
     '',
@@ -285,7 +344,7 @@ async function main() {
   log(`Preparing ${SUITE} on ${SUITE_NODE} ...`);
   const warmup = await runSuite(['list'], 'setup');
   if (warmup.code !== 0) throw new Error(`Could not run the conformance suite:\n${warmup.output}`);
-  log('Running the three modes side by side ...');
+  log(`Running the ${MODES.length} modes side by side ...`);
   const outcomes = await Promise.all(MODES.map(runMode));
   const { markdown, problems, table, counts } = report(outcomes);
   writeFileSync('docs/CONFORMANCE.md', markdown);
