@@ -125,6 +125,54 @@ describe('a cluster that loses a replica', () => {
   }, 30_000);
 });
 
+describe('a replica that stalls past its heartbeat', () => {
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster(2);
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('loses its sessions to the replica that took them over, and never serves them again', async () => {
+    const [stalled, other] = cluster.replicas;
+    const sessionId = await openRawSession(stalled.url);
+    const headers = { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) };
+    const echo = async (url: string, text: string) => {
+      const reply = await rawRequest(url, { headers, body: toolCall('echo', { text }) });
+      expect(reply.status).toBe(200);
+      expect(sseMessages(reply.text).at(-1).result.content[0].text).toBe(text);
+    };
+
+    // A pause longer than the heartbeat's lifetime, as a long GC pause or a partition gives.
+    stalled.child.kill('SIGSTOP');
+    try {
+      await waitUntil(
+        async () =>
+          (await cluster.inspector.exists(
+            `${cluster.redis.keyPrefix}replica:${stalled.replicaId}`,
+          )) === 0,
+        10_000,
+        'the stalled replica still looked alive',
+      );
+      await echo(other.url, 'taken over');
+      expect(await ownerOf(cluster, sessionId)).toBe(other.replicaId);
+    } finally {
+      stalled.child.kill('SIGCONT');
+    }
+
+    // Back, the stalled replica lets the session go and forwards its requests to the new owner.
+    await waitUntil(
+      () => stalled.output().includes(`session ${sessionId} released`),
+      10_000,
+      'the stalled replica kept the session',
+    );
+    await echo(stalled.url, 'through the new owner');
+    expect(await ownerOf(cluster, sessionId)).toBe(other.replicaId);
+  }, 30_000);
+});
+
 describe('a cluster whose Redis goes away', () => {
   let cluster: TestCluster;
 
