@@ -45,8 +45,9 @@ import {
   type RemoteResponse,
   sendWebResponse,
 } from './cluster/remote-response.js';
-import { recordOf, sessionFromRecord, type SessionRecord } from './cluster/session-record.js';
-import { REPLICA_TIMEOUT_MS, type SessionCluster } from './cluster/session-cluster.js';
+import { sessionFromRecord, type SessionRecord } from './cluster/session-record.js';
+import type { SessionCluster } from './cluster/session-cluster.js';
+import { SessionRecordKeeper } from './cluster/session-record-keeper.js';
 import { SessionIdTakenError } from './cluster/redis-session-registry.js';
 import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.builder.js';
 import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
@@ -109,6 +110,8 @@ export class SessionManager
   private readonly limits: SessionLimits;
   /** This replica's membership of the cluster, with `sessionStore: 'redis'`. */
   private readonly cluster: SessionCluster | undefined;
+  /** Keeps the cluster's records of the sessions held here up to date. */
+  private readonly records: SessionRecordKeeper | undefined;
   /** Sessions released to the cluster: their requests still here are told to retry, not 404. */
   private readonly released = new WeakSet<McpSession>();
   /** Sessions being taken over from the cluster, so that concurrent requests claim them once. */
@@ -132,6 +135,7 @@ export class SessionManager
       lifetimeMs: options.maxSessionLifetimeMs,
     };
     this.cluster = options.cluster;
+    this.records = this.cluster && new SessionRecordKeeper(this.cluster, this.limits);
   }
 
   /**
@@ -154,7 +158,7 @@ export class SessionManager
       },
       revoke: (sessionId) => this.drop([sessionId]),
       drop: (sessionIds) => this.drop(sessionIds),
-      busyRenewals: () => this.busyRenewals(),
+      busyRenewals: () => this.records!.busyRenewals(this.sessions.values()),
       heldSessionIds: () => [...this.sessions.keys()],
     });
   }
@@ -326,25 +330,6 @@ export class SessionManager
     }
   }
 
-  /** Renewals for the sessions with a request in flight or a stream open: they are active now. */
-  private busyRenewals(): Array<[string, number, number]> {
-    const now = Date.now();
-    const busy: Array<[string, number, number]> = [];
-    for (const session of this.sessions.values()) {
-      if (!session.isQuietFor(now, 0)) busy.push([session.id, this.deadlineOf(session, now), now]);
-    }
-    return busy;
-  }
-
-  /** When a session expires if nothing happens after `now`: `Infinity` for never. */
-  private deadlineOf(session: McpSession, now: number): number {
-    const { idleMs, lifetimeMs } = this.limits;
-    return Math.min(
-      idleMs === null ? Infinity : now + idleMs,
-      lifetimeMs === null ? Infinity : session.createdAt + lifetimeMs,
-    );
-  }
-
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.state === 'created' || this.state === 'stopped') {
       return writeJsonRpcError(res, SHUTTING_DOWN);
@@ -478,7 +463,7 @@ export class SessionManager
     const session = sessionFromRecord(record, Date.now());
     this.sessions.set(session.id, session);
     this.countPrincipal(session.principal, +1);
-    this.recordActivity(session);
+    this.records!.recordActivity(session);
     return session;
   }
 
@@ -547,7 +532,7 @@ export class SessionManager
       }
       if (!session.clientInitialized && hasInitializedNotification(body)) {
         session.clientInitialized = true;
-        this.saveToCluster(session, { initialized: true });
+        this.records?.clientInitialized(session);
       }
     }
     if (exchange.method === 'DELETE' && !session.live) {
@@ -676,8 +661,8 @@ export class SessionManager
     }
     const session = new McpSession(sessionId, principal, Date.now());
     describeClient(session, initialize);
-    if (this.cluster) {
-      const refused = await this.reserveInCluster(this.cluster, session);
+    if (this.records) {
+      const refused = await this.reserveInCluster(this.records, session);
       if (refused) return writeJsonRpcError(res, refused);
     }
     this.pendingSessions++;
@@ -704,7 +689,7 @@ export class SessionManager
         this.pendingSessions--;
         this.countPrincipal(principal, -1);
         if (live) await this.closeServer(live.server);
-        await this.removeFromCluster(session);
+        await this.records?.remove(session);
         await this.purgeEvents(sessionId);
       }
     }
@@ -715,13 +700,11 @@ export class SessionManager
    * `maxSessions` or the principal its quota; returns the error to answer then.
    */
   private async reserveInCluster(
-    cluster: SessionCluster,
+    records: SessionRecordKeeper,
     session: McpSession,
   ): Promise<HttpJsonRpcError | undefined> {
-    const record = recordOf(session, cluster.replicaId);
-    session.savedStateJson = record.stateJson;
     try {
-      const refusal = await cluster.registry.reserve(record, this.deadlineOf(session, Date.now()), {
+      const refusal = await records.reserve(session, {
         maxSessions: this.options.maxSessions,
         maxSessionsPerPrincipal: this.options.maxSessionsPerPrincipal,
       });
@@ -806,56 +789,12 @@ export class SessionManager
     isStream: boolean,
     requestIds: Array<string | number> = [],
   ): void {
-    // A deadline about to pass could be reaped elsewhere before the next heartbeat renews it.
-    if (
-      session &&
-      this.cluster &&
-      this.deadlineOf(session, session.lastActivityAt) - Date.now() < REPLICA_TIMEOUT_MS
-    ) {
-      this.recordActivity(session);
-    }
+    if (session) this.records?.requestStarted(session);
     session?.begin(res, isStream, Date.now());
     this.openResponses.add(res, () => {
       if (!session) return;
       session.end(res, isStream, Date.now(), requestIds);
-      if (this.cluster) this.saveActivity(session);
-    });
-  }
-
-  /**
-   * Tells the cluster that a request of a session held here ended: its new deadline, and its
-   * state when a request changed it, so that another replica can take it over as it is.
-   */
-  private saveActivity(session: McpSession): void {
-    if (this.sessions.get(session.id) !== session) return;
-    const stateJson = JSON.stringify(session.state);
-    if (stateJson !== session.savedStateJson) {
-      session.savedStateJson = stateJson;
-      this.saveToCluster(session, { stateJson });
-    }
-    this.recordActivity(session);
-  }
-
-  /**
-   * Records a session's activity in the cluster, in the background: its last activity, and its
-   * deadline moved to the idle timeout from now.
-   */
-  private recordActivity(session: McpSession): void {
-    const now = Date.now();
-    const renewal: [string, number, number] = [session.id, this.deadlineOf(session, now), now];
-    this.cluster!.registry.touch([renewal]).catch((error: Error) =>
-      this.logger.warn(`Renewing session ${session.id} failed: ${error.message}`),
-    );
-  }
-
-  /** Saves fields of a session's record in the cluster, in the background. */
-  private saveToCluster(
-    session: McpSession,
-    fields: { initialized?: boolean; stateJson?: string },
-  ): void {
-    const { cluster } = this;
-    cluster?.registry.update(session.id, cluster.replicaId, fields).catch((error: Error) => {
-      this.logger.warn(`Saving session ${session.id} failed: ${error.message}`);
+      if (this.sessions.get(session.id) === session) this.records?.requestEnded(session);
     });
   }
 
@@ -873,7 +812,7 @@ export class SessionManager
     this.countPrincipal(session.principal, -1);
     this.publish({ type: 'closed', sessionId: session.id, principal: session.principal, reason });
     // First out of the registry, so that no replica takes the session over while it closes.
-    await this.removeFromCluster(session);
+    await this.records?.remove(session);
     const { live } = session;
     session.live = undefined;
     if (live) await this.closeServer(live.server);
@@ -898,23 +837,7 @@ export class SessionManager
     const live = session.hibernate();
     if (live) await this.closeServer(live.server);
     for (const res of open) endResponse(res, error);
-    const cluster = this.cluster!;
-    try {
-      await cluster.registry.release(session.id, cluster.replicaId, JSON.stringify(session.state));
-    } catch (failure) {
-      this.logger.warn(`Releasing session ${session.id} failed: ${(failure as Error).message}`);
-    }
-  }
-
-  /** Removes a session from the cluster's registry, if there is a cluster. */
-  private async removeFromCluster(session: McpSession): Promise<void> {
-    try {
-      await this.cluster?.registry.remove(session.id, session.principal);
-    } catch (error) {
-      this.logger.warn(
-        `Removing session ${session.id} from the cluster failed: ${(error as Error).message}`,
-      );
-    }
+    await this.records!.release(session);
   }
 
   private async closeServer(server: McpServerInstance): Promise<void> {
