@@ -358,10 +358,6 @@ export class SessionManager
     const principal = this.options.principalResolver(req);
     const session = this.lookup(sessionId, principal);
     if (!session && !this.cluster) return writeJsonRpcError(res, SESSION_NOT_FOUND);
-    // Past its heartbeat, another replica may be taking this replica's sessions over.
-    if (this.cluster && !this.cluster.isFresh()) {
-      return writeJsonRpcError(res, SESSION_STORE_UNAVAILABLE);
-    }
     let body: unknown;
     if (req.method === 'POST') {
       const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
@@ -474,7 +470,29 @@ export class SessionManager
   private serveForwarded(request: ForwardedRequest, res: RemoteResponse): boolean {
     const held = this.sessions.get(request.sessionId);
     if (!held) return false;
-    const exchange: SessionExchange = {
+    this.serveForwardedOn(held, request, res).catch((error: Error) => {
+      this.logger.error(`Unhandled error serving a forwarded ${request.method}`, error.stack);
+      writeJsonRpcError(res, {
+        status: 500,
+        code: JsonRpcErrorCode.InternalError,
+        message: 'Internal error',
+      });
+    });
+    return true;
+  }
+
+  /** What `serveSession` does for a client of this replica, for a client of another one. */
+  private async serveForwardedOn(
+    held: McpSession,
+    request: ForwardedRequest,
+    res: RemoteResponse,
+  ): Promise<void> {
+    if (this.state === 'draining' && request.method === 'GET') {
+      return writeJsonRpcError(res, SHUTTING_DOWN);
+    }
+    const session = this.lookup(held.id, held.principal);
+    if (!session) return writeJsonRpcError(res, SESSION_NOT_FOUND);
+    return this.serveOnSession(session, {
       method: request.method,
       protocolVersion: request.headers['mcp-protocol-version'],
       body: request.body,
@@ -490,32 +508,16 @@ export class SessionManager
         });
         await sendWebResponse(response, res);
       },
-    };
-    const session = this.lookup(request.sessionId, held.principal);
-    const refusal = !session
-      ? SESSION_NOT_FOUND
-      : !this.cluster!.isFresh()
-        ? SESSION_STORE_UNAVAILABLE
-        : this.state === 'draining' && request.method === 'GET'
-          ? SHUTTING_DOWN
-          : undefined;
-    const served = refusal
-      ? Promise.resolve(writeJsonRpcError(res, refusal))
-      : this.serveOnSession(session!, exchange);
-    served.catch((error: Error) => {
-      this.logger.error(`Unhandled error serving a forwarded ${request.method}`, error.stack);
-      writeJsonRpcError(res, {
-        status: 500,
-        code: JsonRpcErrorCode.InternalError,
-        message: 'Internal error',
-      });
     });
-    return true;
   }
 
   /** Serves a request on a session this replica holds, waking the session if it hibernates. */
   private async serveOnSession(session: McpSession, exchange: SessionExchange): Promise<void> {
     const { res, body } = exchange;
+    // Past its heartbeat, another replica may be taking this replica's sessions over.
+    if (this.cluster && !this.cluster.isFresh()) {
+      return writeJsonRpcError(res, SESSION_STORE_UNAVAILABLE);
+    }
     let requestIds: Array<string | number> = [];
     if (exchange.method === 'POST') {
       requestIds = requestIdsOf(body);
@@ -794,7 +796,9 @@ export class SessionManager
     this.openResponses.add(res, () => {
       if (!session) return;
       session.end(res, isStream, Date.now(), requestIds);
-      if (this.sessions.get(session.id) === session) this.records?.requestEnded(session);
+      if (this.records && this.sessions.get(session.id) === session) {
+        this.records.requestEnded(session);
+      }
     });
   }
 

@@ -87,9 +87,7 @@ export class RequestForwarder {
     const id = randomUUID();
     return new Promise<ForwardOutcome>((resolve) => {
       const timer = setTimeout(() => {
-        if (forward.acknowledged) return;
-        this.send(owner, { type: 'abort', id });
-        forward.settle('timeout');
+        if (!forward.acknowledged) this.cut(forward);
       }, this.ackTimeoutMs);
       const forward: PendingForward = {
         id,

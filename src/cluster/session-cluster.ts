@@ -7,7 +7,7 @@ import { RedisSessionRegistry } from './redis-session-registry.js';
 import { type ForwardedWork, RequestForwarder } from './request-forwarder.js';
 
 /** How often a replica renews its heartbeat and the deadlines of its busy sessions. */
-export const HEARTBEAT_INTERVAL_MS = 1_000;
+const HEARTBEAT_INTERVAL_MS = 1_000;
 /**
  * How long a replica counts as alive after its last heartbeat, and how long a forwarding replica
  * waits for the owner to acknowledge a request: past it, another replica takes the session over.

@@ -19,7 +19,7 @@ export class SessionRecordKeeper {
   ) {}
 
   /** When a session expires if nothing happens after `now`: `Infinity` for never. */
-  deadlineOf(session: McpSession, now: number): number {
+  private deadlineOf(session: McpSession, now: number): number {
     const { idleMs, lifetimeMs } = this.limits;
     return Math.min(
       idleMs === null ? Infinity : now + idleMs,
