@@ -1,7 +1,7 @@
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startSample } from '../scripts/soak-lib.mjs';
 import { connectClient, textOf } from './support/client.js';
-import { ownerOf, rotatingFetch, startCluster, type TestCluster } from './support/cluster.js';
+import { echoedText, echoVia, ownerOf, rotatingFetch, useCluster } from './support/cluster.js';
 import {
   initializeBody,
   MCP_POST_HEADERS,
@@ -16,17 +16,10 @@ import { toolCall, waitUntil } from './support/reliability.js';
 const WATCHED = 'test://watched-resource';
 
 describe('a cluster that loses a replica', () => {
-  let cluster: TestCluster;
-
-  beforeAll(async () => {
-    cluster = await startCluster(3);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = useCluster(3);
 
   it('goes on serving the session on the other replicas after SIGKILL of its replica, state included', async () => {
-    const [dead, ...survivors] = cluster.replicas;
+    const [dead, ...survivors] = cluster().replicas;
     // initialize goes to the replica that will die, so that it holds the session.
     const fetchFn = rotatingFetch(
       survivors.map((replica) => replica.url),
@@ -39,7 +32,7 @@ describe('a cluster that loses a replica', () => {
       updates.push(Date.now());
     });
     await client.subscribeResource({ uri: WATCHED });
-    expect(await ownerOf(cluster, sessionId)).toBe(dead.replicaId);
+    expect(await ownerOf(cluster(), sessionId)).toBe(dead.replicaId);
 
     // A call that completed on the dying replica, sent through a survivor: its events are in
     // Redis, with their ids.
@@ -63,7 +56,7 @@ describe('a cluster that loses a replica', () => {
     const result = await client.callTool({ name: 'echo', arguments: { text: 'after the kill' } });
     expect(textOf(result)).toBe('after the kill');
     expect(transport.sessionId).toBe(sessionId);
-    const newOwner = await ownerOf(cluster, sessionId);
+    const newOwner = await ownerOf(cluster(), sessionId);
     expect(survivors.map((replica) => replica.replicaId)).toContain(newOwner);
 
     // The subscription lived in the session's state: the new owner's server keeps sending updates.
@@ -91,7 +84,7 @@ describe('a cluster that loses a replica', () => {
   }, 40_000);
 
   it('hands the sessions of a replica that shuts down to the others at once, state included', async () => {
-    const [, holder, other] = cluster.replicas;
+    const [, holder, other] = cluster().replicas;
     const sessionId = await openRawSession(holder.url);
     const headers = { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) };
     const subscribe = await rawRequest(other.url, {
@@ -104,45 +97,33 @@ describe('a cluster that loses a replica', () => {
       }),
     });
     expect(subscribe.status).toBe(200);
-    expect(await ownerOf(cluster, sessionId)).toBe(holder.replicaId);
+    expect(await ownerOf(cluster(), sessionId)).toBe(holder.replicaId);
 
     expect((await holder.stop('SIGTERM')).code).toBe(0);
     expect(holder.output()).toContain(`session ${sessionId} released`);
-    expect(await ownerOf(cluster, sessionId)).toBe('');
-    const state = await cluster.inspector.hget(
-      `${cluster.redis.keyPrefix}session:${sessionId}`,
+    expect(await ownerOf(cluster(), sessionId)).toBe('');
+    const state = await cluster().inspector.hget(
+      `${cluster().redis.keyPrefix}session:${sessionId}`,
       'state',
     );
     expect(JSON.parse(state!)).toMatchObject({ subscriptions: [WATCHED] });
 
-    const call = await rawRequest(other.url, {
-      headers,
-      body: toolCall('echo', { text: 'moved' }),
-    });
-    expect(sseMessages(call.text).at(-1).result.content[0].text).toBe('moved');
-    expect(await ownerOf(cluster, sessionId)).toBe(other.replicaId);
+    expect(echoedText(await echoVia(other.url, sessionId, 'moved'))).toBe('moved');
+    expect(await ownerOf(cluster(), sessionId)).toBe(other.replicaId);
     expect(other.output()).toContain(`session ${sessionId} rehydrated`);
   }, 30_000);
 });
 
 describe('a replica that stalls past its heartbeat', () => {
-  let cluster: TestCluster;
-
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = useCluster(2);
 
   it('loses its sessions to the replica that took them over, and never serves them again', async () => {
-    const [stalled, other] = cluster.replicas;
+    const [stalled, other] = cluster().replicas;
     const sessionId = await openRawSession(stalled.url);
-    const headers = { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) };
     const echo = async (url: string, text: string) => {
-      const reply = await rawRequest(url, { headers, body: toolCall('echo', { text }) });
+      const reply = await echoVia(url, sessionId, text);
       expect(reply.status).toBe(200);
-      expect(sseMessages(reply.text).at(-1).result.content[0].text).toBe(text);
+      expect(echoedText(reply)).toBe(text);
     };
 
     // A pause longer than the heartbeat's lifetime, as a long GC pause or a partition gives.
@@ -150,14 +131,14 @@ describe('a replica that stalls past its heartbeat', () => {
     try {
       await waitUntil(
         async () =>
-          (await cluster.inspector.exists(
-            `${cluster.redis.keyPrefix}replica:${stalled.replicaId}`,
+          (await cluster().inspector.exists(
+            `${cluster().redis.keyPrefix}replica:${stalled.replicaId}`,
           )) === 0,
         10_000,
         'the stalled replica still looked alive',
       );
       await echo(other.url, 'taken over');
-      expect(await ownerOf(cluster, sessionId)).toBe(other.replicaId);
+      expect(await ownerOf(cluster(), sessionId)).toBe(other.replicaId);
     } finally {
       stalled.child.kill('SIGCONT');
     }
@@ -169,31 +150,20 @@ describe('a replica that stalls past its heartbeat', () => {
       'the stalled replica kept the session',
     );
     await echo(stalled.url, 'through the new owner');
-    expect(await ownerOf(cluster, sessionId)).toBe(other.replicaId);
+    expect(await ownerOf(cluster(), sessionId)).toBe(other.replicaId);
   }, 30_000);
 });
 
 describe('a cluster whose Redis goes away', () => {
-  let cluster: TestCluster;
-
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+  const cluster = useCluster(2);
 
   it('answers 503 rather than hanging, on every replica once the holder cannot renew its heartbeat', async () => {
-    const [holder, other] = cluster.replicas;
+    const [holder, other] = cluster().replicas;
     const sessionId = await openRawSession(holder.url);
-    const headers = { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) };
-    await cluster.redis.stop();
+    await cluster().redis.stop();
 
     const startedAt = Date.now();
-    const elsewhere = await rawRequest(other.url, {
-      headers,
-      body: toolCall('echo', { text: 'x' }),
-    });
+    const elsewhere = await echoVia(other.url, sessionId, 'x');
     expect(elsewhere.status).toBe(503);
     expect(elsewhere.json().error.message).toMatch(/session store does not answer/);
     expect(elsewhere.headers['retry-after']).toBe('1');
@@ -209,7 +179,7 @@ describe('a cluster whose Redis goes away', () => {
     let held: Awaited<ReturnType<typeof rawRequest>> | undefined;
     await waitUntil(
       async () => {
-        held = await rawRequest(holder.url, { headers, body: toolCall('echo', { text: 'held' }) });
+        held = await echoVia(holder.url, sessionId, 'held');
         return held.status !== 200;
       },
       10_000,

@@ -1,4 +1,4 @@
-import { startCluster, type TestCluster } from './support/cluster.js';
+import { echoedText, echoVia, useCluster } from './support/cluster.js';
 import {
   initializeBody,
   MCP_POST_HEADERS,
@@ -6,28 +6,20 @@ import {
   openStream,
   rawRequest,
   sessionHeaders,
-  sseMessages,
 } from './support/http.js';
-import { toolCall, waitUntil } from './support/reliability.js';
+import { waitUntil } from './support/reliability.js';
 
 describe('cluster-wide limits and expiry', () => {
-  let cluster: TestCluster;
-
-  beforeAll(async () => {
-    cluster = await startCluster(2, {
-      MCP_MAX_SESSIONS: '3',
-      MCP_SESSION_IDLE_TIMEOUT: '3',
-      MCP_REAP_INTERVAL: '1',
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.stop();
+  const cluster = useCluster(2, {
+    MCP_MAX_SESSIONS: '3',
+    MCP_SESSION_IDLE_TIMEOUT: '3',
+    MCP_REAP_INTERVAL: '1',
   });
 
-  const deadlines = () => cluster.inspector.zcard(`${cluster.redis.keyPrefix}deadlines`);
+  const deadlines = () => cluster().inspector.zcard(`${cluster().redis.keyPrefix}deadlines`);
 
   it('counts maxSessions over the cluster, and reaps each idle session exactly once', async () => {
-    const [a, b] = cluster.replicas;
+    const [a, b] = cluster().replicas;
     const ids = [
       await openRawSession(a.url),
       await openRawSession(a.url),
@@ -40,38 +32,33 @@ describe('cluster-wide limits and expiry', () => {
     await waitUntil(async () => (await deadlines()) === 0, 20_000, 'sessions were not reaped');
     // Both replicas sweep every second; each session is closed by one of them, once.
     await waitUntil(
-      () => ids.every((id) => cluster.replicas.some((r) => r.output().includes(`${id} closed`))),
+      () => ids.every((id) => cluster().replicas.some((r) => r.output().includes(`${id} closed`))),
       5_000,
       'a reaped session was not reported closed',
     );
-    const output = cluster.replicas.map((replica) => replica.output()).join('\n');
+    const output = cluster()
+      .replicas.map((replica) => replica.output())
+      .join('\n');
     for (const id of ids) {
       expect(output.match(new RegExp(`session ${id} closed \\(idle\\)`, 'g'))).toHaveLength(1);
-      const after = await rawRequest(b.url, {
-        headers: { ...MCP_POST_HEADERS, ...sessionHeaders(id) },
-        body: toolCall('echo', { text: 'late' }),
-      });
-      expect(after.status).toBe(404);
+      expect((await echoVia(b.url, id, 'late')).status).toBe(404);
     }
-    expect(await cluster.inspector.keys(`${cluster.redis.keyPrefix}session:*`)).toEqual([]);
+    expect(await cluster().inspector.keys(`${cluster().redis.keyPrefix}session:*`)).toEqual([]);
 
     const reopened = await rawRequest(b.url, { headers: MCP_POST_HEADERS, body: initializeBody() });
     expect(reopened.status).toBe(200);
   }, 40_000);
 
   it('does not expire a session whose stream stays open past the idle timeout on another replica', async () => {
-    const [a, b] = cluster.replicas;
+    const [a, b] = cluster().replicas;
     const id = await openRawSession(a.url);
     const headers = sessionHeaders(id);
     const stream = await openStream(b.url, { headers });
     expect(stream.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const call = await rawRequest(b.url, {
-      headers: { ...MCP_POST_HEADERS, ...headers },
-      body: toolCall('echo', { text: 'still here' }),
-    });
+    const call = await echoVia(b.url, id, 'still here');
     expect(call.status).toBe(200);
-    expect(sseMessages(call.text).at(-1).result.content[0].text).toBe('still here');
+    expect(echoedText(call)).toBe('still here');
     stream.close();
   }, 20_000);
 });

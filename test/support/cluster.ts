@@ -1,6 +1,14 @@
 import { Redis } from 'ioredis';
 import { type RunningSample, startSample } from '../../scripts/soak-lib.mjs';
+import {
+  MCP_POST_HEADERS,
+  rawRequest,
+  type RawResponse,
+  sessionHeaders,
+  sseMessages,
+} from './http.js';
 import { startRedis, type TestRedis } from './redis.js';
+import { toolCall } from './reliability.js';
 
 /** A replica of the sample, started with the cluster on Redis. */
 export interface Replica extends RunningSample {
@@ -56,16 +64,38 @@ export async function startCluster(
 }
 
 /**
+ * Starts a cluster before the specs of the enclosing `describe` and stops it after them; returns
+ * a getter for it.
+ */
+export function useCluster(count: number, env: Record<string, string> = {}): () => TestCluster {
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster(count, env);
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return () => cluster!;
+}
+
+/** A request the rotating fetch sent: where, and what. */
+export interface RotatedRequest {
+  origin: string;
+  method: string;
+  lastEventId: string | null;
+}
+
+/**
  * A `fetch` for the SDK client that sends each request to the next of `urls` in turn, whatever
  * origin the client thinks it talks to: what a load balancer without session affinity does.
  * With `openOn`, the first request (`initialize`) goes there, so that replica holds the session,
- * and only the later ones rotate over `urls`. `targets` lists where the rotated requests went.
+ * and only the later ones rotate over `urls`. `targets` lists the rotated requests.
  */
 export function rotatingFetch(
   urls: string[],
   openOn?: string,
-): typeof fetch & { targets: string[] } {
-  const targets: string[] = [];
+): typeof fetch & { targets: RotatedRequest[] } {
+  const targets: RotatedRequest[] = [];
   let next = 0;
   let opened = openOn === undefined;
   const rotating = (input: string | URL | Request, init?: RequestInit) => {
@@ -73,11 +103,30 @@ export function rotatingFetch(
     const target = new URL(opened ? urls[next++ % urls.length] : openOn!);
     target.pathname = original.pathname;
     target.search = original.search;
-    if (opened) targets.push(target.origin);
+    if (opened) {
+      targets.push({
+        origin: target.origin,
+        method: init?.method ?? 'GET',
+        lastEventId: new Headers(init?.headers).get('last-event-id'),
+      });
+    }
     opened = true;
     return fetch(target, init);
   };
   return Object.assign(rotating, { targets });
+}
+
+/** `tools/call echo` with `text`, on a session, through the replica at `url`. */
+export function echoVia(url: string, sessionId: string, text: string): Promise<RawResponse> {
+  return rawRequest(url, {
+    headers: { ...MCP_POST_HEADERS, ...sessionHeaders(sessionId) },
+    body: toolCall('echo', { text }),
+  });
+}
+
+/** The text an echo answered over SSE. */
+export function echoedText(reply: RawResponse): string {
+  return sseMessages(reply.text).at(-1).result.content[0].text;
 }
 
 /** The Redis keys of the cluster that name `sessionId`. */
