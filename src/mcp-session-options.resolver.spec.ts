@@ -222,6 +222,16 @@ describe('resolveMcpSessionOptions', () => {
       expect(resolved.ownsEventStore).toBe(false);
     });
 
+    it('follows the sessions onto Redis unless told otherwise', () => {
+      // The Redis store needs a connection: createMcpSessionOptions makes it, not the resolver.
+      expect(resolveMcpSessionOptions({ sessionStore: 'redis' }).eventStore).toBeUndefined();
+      const memory = resolveMcpSessionOptions({ sessionStore: 'redis', eventStore: 'memory' });
+      expect(memory.eventStore).toBeInstanceOf(InMemoryEventStore);
+      expect(resolveMcpSessionOptions({ sessionStore: 'memory' }).eventStore).toBeInstanceOf(
+        InMemoryEventStore,
+      );
+    });
+
     it('accepts a class instance whose methods live on its prototype', () => {
       const store = new InMemoryEventStore();
 
@@ -285,6 +295,8 @@ describe('resolveMcpSessionOptions', () => {
     });
 
     it.each<[string, string, McpSessionModuleOptions]>([
+      ['sessionStore', 'unknown', untyped({ sessionStore: 'disk' })],
+      ['sessionStore', 'with stateless', { stateless: true, sessionStore: 'redis' }],
       ['sessionIdleTimeout', 'with stateless', { stateless: true, sessionIdleTimeout: 60 }],
       ['sessionIdleTimeout', 'zero', { sessionIdleTimeout: 0 }],
       ['sessionIdleTimeout', 'negative', { sessionIdleTimeout: -1 }],

@@ -98,10 +98,15 @@ function normalizePath(path: unknown): string {
   return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
 }
 
+/** The event store asked for: by default, where the sessions are. */
+function eventStoreChoice(options: McpSessionModuleOptions): McpSessionModuleOptions['eventStore'] {
+  return options.eventStore ?? (options.sessionStore === 'redis' ? 'redis' : 'memory');
+}
+
 function resolveEventStore(
   options: McpSessionModuleOptions,
 ): Pick<ResolvedMcpSessionOptions, 'eventStore' | 'ownsEventStore'> {
-  const choice = options.eventStore ?? (options.sessionStore === 'redis' ? 'redis' : 'memory');
+  const choice = eventStoreChoice(options);
   // A Redis store needs a connection: createMcpSessionOptions makes it.
   if (choice === 'none' || choice === 'redis' || options.stateless) {
     return { eventStore: undefined, ownsEventStore: false };
@@ -273,9 +278,7 @@ export async function createMcpSessionOptions(
   options: McpSessionModuleOptions = {},
 ): Promise<ResolvedMcpSessionOptions> {
   const resolved = resolveMcpSessionOptions(options);
-  const redisEvents =
-    !resolved.stateless &&
-    (options.eventStore ?? (options.sessionStore === 'redis' ? 'redis' : 'memory')) === 'redis';
+  const redisEvents = !resolved.stateless && eventStoreChoice(options) === 'redis';
   if (options.sessionStore === 'redis') {
     const cluster = await SessionCluster.connect(options.redis);
     if (!redisEvents) return { ...resolved, cluster };
