@@ -14,6 +14,12 @@ export const LOG_DIR = fileURLToPath(new URL('../../logs/', import.meta.url));
 export const PROFILE_DIR = fileURLToPath(new URL('../../profiles/', import.meta.url));
 let cpuProfiles = false;
 
+/**
+ * Node.js flags for every server, from BENCH_SERVER_NODE_ARGS (space-separated), for diagnosis:
+ * `--trace-gc`, for example, which NODE_OPTIONS does not allow.
+ */
+const EXTRA_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 /** How long a server may take to announce that it is ready. */
 const READY_TIMEOUT_MS = 30_000;
 
@@ -47,6 +53,10 @@ export interface LaunchSpec {
   env?: Record<string, string>;
   /** Extra Node.js flags, such as --max-old-space-size. */
   nodeArgs?: string[];
+  /** A command that runs Node.js for the server, such as `valgrind --tool=callgrind`. */
+  wrapper?: string[];
+  /** How long the server may take to announce that it is ready; 30 s by default. */
+  readyTimeoutMs?: number;
 }
 
 /** A server under test, running as its own process with an IPC side channel. */
@@ -84,6 +94,11 @@ export class ChildServer {
     });
   }
 
+  /** The process id of the server (of its wrapper, when it runs under one). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Calls a command of the server's side channel (see servers/ipc.ts). */
   call<T>(command: string, args?: unknown, timeoutMs = 120_000): Promise<T> {
     if (this.exited) return Promise.reject(new Error(`${this.name} is not running`));
@@ -105,6 +120,18 @@ export class ChildServer {
       });
       const message: CallMessage = { type: 'call', id, command, args };
       this.child.send(message);
+    });
+  }
+
+  /** Resolves once the process has exited, or rejects after `timeoutMs`. */
+  waitForExit(timeoutMs: number): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not exit`)), timeoutMs);
+      this.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
@@ -151,10 +178,13 @@ export async function launch(spec: LaunchSpec): Promise<ChildServer> {
   const logFd = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
+    const [command, ...wrapperArgs] = [...(spec.wrapper ?? []), process.execPath];
     child = spawn(
-      process.execPath,
+      command,
       [
+        ...wrapperArgs,
         ...(spec.nodeArgs ?? []),
+        ...EXTRA_NODE_ARGS,
         ...(cpuProfiles
           ? [
               '--cpu-prof',
@@ -176,7 +206,7 @@ export async function launch(spec: LaunchSpec): Promise<ChildServer> {
     closeSync(logFd);
   }
   live.add(child);
-  const timeoutMs = READY_TIMEOUT_MS;
+  const timeoutMs = spec.readyTimeoutMs ?? READY_TIMEOUT_MS;
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(

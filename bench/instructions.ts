@@ -1,0 +1,194 @@
+/**
+ * Counts the machine instructions a server executes per unit of work, under valgrind's callgrind:
+ * a figure that, unlike time, does not move with what else the machine runs, so that an A/B of
+ * two servers or two commits resolves differences of a few percent on a noisy machine.
+ *
+ *   node build/bench/bench/instructions.js [--servers=ours,nest-sdk,baseline] [--mode=sse]
+ *     [--flow=echo|lifecycle] [--warmup=6000] [--count=1500] [--concurrency=8]
+ *
+ * Each server starts under callgrind with instrumentation off; the harness opens sessions and runs
+ * the warm-up (so that the JIT has compiled the hot paths), turns instrumentation on
+ * (`callgrind_control -i on`), runs `count` units of work, turns it off, and reads the totals
+ * callgrind writes at exit. `echo` is one `tools/call echo` over established sessions;
+ * `lifecycle` is initialize, notifications/initialized, tools/call echo and DELETE.
+ *
+ * The total is split by symbol name into V8's garbage collector, its optimizing compilers, and
+ * the rest ("running": the JavaScript, the interpreter, builtins and runtime). The running figure
+ * repeats within a few percent between runs; GC depends on where collections fall in the window,
+ * so compare it over several runs or with larger counts. Under callgrind a server runs about 50
+ * times slower: a run of three servers takes several minutes. Needs `valgrind` on the PATH.
+ * Extra server flags come from BENCH_SERVER_NODE_ARGS (`--perf-basic-prof` names JIT code).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { killAllChildren, launch, type ChildServer } from './lib/children.js';
+import { boundedPool, McpHttp } from './lib/mcp-http.js';
+import { SERVER_IDS, type ServerId } from './lib/results.js';
+import { SERVERS, type Mode } from './lib/servers.js';
+
+const OUT_DIR = fileURLToPath(new URL('../callgrind/', import.meta.url));
+const FLOWS = ['echo', 'lifecycle'] as const;
+type Flow = (typeof FLOWS)[number];
+
+process.on('exit', killAllChildren);
+
+function option(name: string, fallback: string): string {
+  const prefix = `--${name}=`;
+  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? fallback;
+}
+
+function count(name: string, fallback: number): number {
+  const value = Number(option(name, String(fallback)));
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`--${name} must be a positive integer`);
+  return value;
+}
+
+const servers = option('servers', 'ours,nest-sdk,baseline').split(',') as ServerId[];
+for (const id of servers) {
+  if (!SERVER_IDS.includes(id)) throw new Error(`unknown server "${id}"`);
+}
+const mode = option('mode', 'sse') as Mode;
+if (!['sse', 'json', 'stateless'].includes(mode)) throw new Error(`unknown mode "${mode}"`);
+const flow = option('flow', 'echo') as Flow;
+if (!FLOWS.includes(flow)) throw new Error(`--flow must be one of ${FLOWS.join(', ')}`);
+if (flow === 'lifecycle' && mode === 'stateless') throw new Error('stateless has no lifecycle');
+const warmup = count('warmup', 6000);
+const units = count('count', 1500);
+const concurrency = count('concurrency', 8);
+
+/**
+ * Runs `total` units of work on `concurrency` workers, worker `w` on session `sessions[w]` (one
+ * request in flight per session, as a client does).
+ */
+async function work(http: McpHttp, sessions: string[], total: number): Promise<void> {
+  const worker = async (w: number) => {
+    for (let i = w; i < total; i += concurrency) {
+      if (flow === 'lifecycle') {
+        const id = await http.openSession();
+        await http.echo(id);
+        await http.close(id);
+      } else {
+        await http.echo(sessions[w]);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+}
+
+/** Where instructions went: V8's garbage collector, its optimizing compilers, or the rest. */
+interface InstructionSplit {
+  total: number;
+  gc: number;
+  compiler: number;
+}
+
+/** V8's garbage collector, by the names of its classes (an approximation, by symbol name). */
+const GC_SYMBOL =
+  /Scaveng|Marking|MarkCompact|Sweeper|Heap::|heap::|Evacuat|MemoryChunk|RememberedSet|SlotSet|FreeList|LiveObject|PointersUpdating|Pretenuring|StringTableCleaner|IterateObjectCache|SizeFromMap/;
+/** V8's optimizing compilers (TurboFan, Maglev) and their background jobs. */
+const COMPILER_SYMBOL = /v8::internal::(compiler|maglev|turboshaft)::|OptimizingCompile/;
+
+/**
+ * Reads the self cost of every function from the file callgrind wrote when the process exited
+ * (its format: `fn=` opens a function; a cost line after `calls=` is the call's inclusive cost,
+ * not the caller's own) and splits it by {@link GC_SYMBOL} and {@link COMPILER_SYMBOL}.
+ */
+function readInstructions(pid: number): InstructionSplit {
+  const lines = readFileSync(join(OUT_DIR, `callgrind.out.${pid}`), 'utf8').split('\n');
+  const names = new Map<string, string>();
+  const split: InstructionSplit = { total: 0, gc: 0, compiler: 0 };
+  let kind: keyof InstructionSplit | null = null;
+  let afterCall = false;
+  for (const line of lines) {
+    if (line.startsWith('fn=')) {
+      const [, id, name] = /^fn=(\(\d+\))?\s*(.*)$/.exec(line) ?? [];
+      if (id && name) names.set(id, name);
+      const symbol = name || names.get(id ?? '') || '';
+      kind = GC_SYMBOL.test(symbol) ? 'gc' : COMPILER_SYMBOL.test(symbol) ? 'compiler' : null;
+    } else if (line.startsWith('calls=')) {
+      afterCall = true;
+    } else if (/^[-+*\d]/.test(line)) {
+      const cost = Number(line.split(' ')[1] ?? 0);
+      if (!afterCall) {
+        split.total += cost;
+        if (kind) split[kind] += cost;
+      }
+      afterCall = false;
+    }
+  }
+  const totals = /^totals: (\d+)/m.exec(lines.join('\n'));
+  if (!totals || Number(totals[1]) !== split.total) {
+    throw new Error(
+      `callgrind.out.${pid}: self costs add up to ${split.total}, not ${totals?.[1]}`,
+    );
+  }
+  return split;
+}
+
+async function measure(id: ServerId): Promise<InstructionSplit> {
+  const started = Date.now();
+  const env = SERVERS[id].env(mode, 10_000);
+  // callgrind_control reaches the server through pipes named after $USER and $HOST, and ours
+  // sets HOST (where it listens): the control command needs the server's environment.
+  const control = (...args: string[]) =>
+    execFileSync('callgrind_control', [...args, String(server.pid)], {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
+  const server: ChildServer = await launch({
+    name: `${id}-callgrind`,
+    entry: SERVERS[id].entry,
+    env,
+    wrapper: [
+      'valgrind',
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      '--smc-check=all-non-file',
+      `--callgrind-out-file=${join(OUT_DIR, 'callgrind.out.%p')}`,
+    ],
+    readyTimeoutMs: 600_000,
+  });
+  const http = new McpHttp(server.url, concurrency);
+  try {
+    const pid = server.pid!;
+    const sessions =
+      flow === 'echo' && mode !== 'stateless'
+        ? await boundedPool(concurrency, concurrency, Infinity, () => http.openSession())
+        : [];
+    await work(http, sessions, warmup);
+    control('--instr=on');
+    await work(http, sessions, units);
+    control('--instr=off');
+    // callgrind writes its totals when the process exits.
+    await server.call('exit', undefined, 5_000).catch(() => undefined);
+    await server.waitForExit(120_000);
+    const split = readInstructions(pid);
+    const perUnit = (n: number) => `${(n / units / 1000).toFixed(0)} k`;
+    console.log(
+      `${id}: ${perUnit(split.total)} instructions per ${flow} (${mode}): ` +
+        `${perUnit(split.total - split.gc - split.compiler)} running, ${perUnit(split.gc)} GC, ` +
+        `${perUnit(split.compiler)} optimizing compiler; ` +
+        `${((Date.now() - started) / 1000).toFixed(0)} s under callgrind`,
+    );
+    return split;
+  } finally {
+    http.destroy();
+    await server.stop();
+  }
+}
+
+rmSync(OUT_DIR, { recursive: true, force: true });
+mkdirSync(OUT_DIR, { recursive: true });
+const results = new Map<ServerId, InstructionSplit>();
+for (const id of servers) results.set(id, await measure(id));
+const first = results.get(servers[0])!;
+const running = (s: InstructionSplit) => s.total - s.gc - s.compiler;
+for (const [id, split] of results) {
+  console.log(
+    `${id}/${servers[0]}: ${(split.total / first.total).toFixed(3)}× in all, ` +
+      `${(running(split) / running(first)).toFixed(3)}× running`,
+  );
+}
