@@ -110,8 +110,15 @@ export const TARGETS: readonly Target[] = [
           `Reaper at scale: worst event-loop delay during a sweep (${what}) ≤ 20 ms`,
           r.value('large-population', `${kind}-max-delay`, 'ours'),
           (v) => v <= 20,
-          (v) =>
-            `${fmt(v)} ms (the sweep took ${fmt(r.value('large-population', `${kind}-ms`, 'ours'))} ms)`,
+          (v) => {
+            const gc = r.value('large-population', `${kind}-gc-pause`, 'ours');
+            const pause = Number.isNaN(gc)
+              ? ''
+              : gc > 0
+                ? `; its longest GC pause ${fmt(gc)} ms`
+                : '; no GC pause in it';
+            return `${fmt(v)} ms (the sweep took ${fmt(r.value('large-population', `${kind}-ms`, 'ours'))} ms${pause})`;
+          },
         ),
       ),
   },

@@ -2,9 +2,14 @@
  * Ours, for the scenarios at scale (large-population, hibernation): the same application as
  * servers/ours.ts, plus side-channel commands that mark a clock value, run one sweep of the idle
  * reaper (`SessionManager.reapExpiredSessions`, the method the scheduled reaper calls) at a chosen
- * clock value while measuring the event loop, and hibernate every quiet session.
+ * clock value while measuring the event loop, hibernate every quiet session, and close them all.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  constants,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  type PerformanceEntry,
+} from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SessionManager } from '../../src/index.js';
 import { announceReady, registerCommand } from './ipc.js';
@@ -18,6 +23,38 @@ export interface SweepReport {
   durationMs: number;
   /** The worst event-loop delay seen from the call until 100 ms after it settled. */
   maxDelayMs: number;
+  /** The longest garbage-collection pause in that window, and its kind, if any. */
+  longestGcPause: { ms: number; kind: string } | null;
+}
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+
+/** Records the longest garbage-collection pause from now until `stop()`. */
+function watchGcPauses(): { stop(): SweepReport['longestGcPause'] } {
+  let longest: SweepReport['longestGcPause'] = null;
+  const take = (entries: PerformanceEntry[]) => {
+    for (const entry of entries) {
+      if (longest && entry.duration <= longest.ms) continue;
+      // Node.js sets `detail.kind` on 'gc' entries; its typings do not declare it.
+      const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+      const kind = detail?.kind ?? -1;
+      longest = { ms: entry.duration, kind: GC_KINDS[kind] ?? 'other' };
+    }
+  };
+  const observer = new PerformanceObserver((list) => take(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      take(observer.takeRecords());
+      observer.disconnect();
+      return longest;
+    },
+  };
 }
 
 const { app, url } = await startOurs();
@@ -38,18 +75,28 @@ registerCommand('sweep', async (args): Promise<SweepReport> => {
   delay.enable();
   await sleep(20);
   delay.reset();
+  const gcPauses = watchGcPauses();
   const start = performance.now();
   const closed = await manager.reapExpiredSessions(now);
   const durationMs = performance.now() - start;
   await sleep(100); // work the sweep deferred (timers, close callbacks) is measured too
   delay.disable();
+  const longestGcPause = gcPauses.stop();
   return {
     sessionsBefore,
     closed,
     sessionsAfter: manager.count(),
     durationMs,
     maxDelayMs: delay.max / 1e6,
+    longestGcPause,
   };
+});
+
+/** Closes every session (`SessionManager.closeAll`, as at shutdown), timed. */
+registerCommand('close-all', async () => {
+  const start = performance.now();
+  const closed = await manager.closeAll();
+  return { closed, durationMs: performance.now() - start };
 });
 
 /** Hibernates every quiet session now (the method the scheduled sweep calls), timed. */
