@@ -126,6 +126,7 @@ async function main(): Promise<void> {
     versions: versions(),
     parameters: {
       rounds: config.rounds,
+      'rounds (two replicas)': config.replicaRounds,
       'warm-up window (s)': config.warmupSeconds,
       'measured window (s)': config.measureSeconds,
       'concurrent sessions (throughput)': config.sessions,

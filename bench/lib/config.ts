@@ -6,6 +6,11 @@ export interface RunConfig {
   quick: boolean;
   /** Rounds of A B C … alternation; medians are taken over them. */
   rounds: number;
+  /**
+   * Rounds of the two-replica scenario, whose every run starts two replicas and Redis sessions:
+   * fewer than `rounds`, to keep the whole run within its time.
+   */
+  replicaRounds: number;
   /** Seconds of load before each measured window (JIT warm-up), and of the window itself. */
   warmupSeconds: number;
   measureSeconds: number;
@@ -48,6 +53,7 @@ export function makeConfig(quick: boolean): RunConfig {
       ...common,
       quick,
       rounds: 1,
+      replicaRounds: 1,
       warmupSeconds: 1,
       measureSeconds: 2,
       memorySessions: 1_000,
@@ -63,6 +69,7 @@ export function makeConfig(quick: boolean): RunConfig {
     ...common,
     quick,
     rounds: 3,
+    replicaRounds: 2,
     warmupSeconds: 2,
     measureSeconds: 3,
     memorySessions: 10_000,

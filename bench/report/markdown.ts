@@ -28,6 +28,14 @@ function minutes(seconds: number): string {
   return m > 0 ? `${m} min ${s} s` : `${s} s`;
 }
 
+/** The two-replica scenario's own round count, where it differs from the others'. */
+function replicaRoundsNote(parameters: Record<string, unknown>): string {
+  const replicaRounds = parameters['rounds (two replicas)'];
+  return replicaRounds === undefined || replicaRounds === parameters.rounds
+    ? ''
+    : ` (${String(replicaRounds)} for the two-replica scenario)`;
+}
+
 function scenarioSection(results: ResultSet, scenario: Scenario): string | undefined {
   const { doc } = results;
   const ms = doc.measurements.filter((m) => m.scenario === scenario.id);
@@ -85,7 +93,7 @@ export function renderMarkdown(results: ResultSet, options: RenderOptions): stri
       'test runs as its own process from built JavaScript with `NODE_ENV=production`, one at a ' +
       'time, on loopback, on the same machine as the load generator (autocannon). Servers ' +
       `alternate within each round (A B C, then C B A); each figure is the median of ${meta.parameters.rounds} ` +
-      `round(s)${Number(meta.parameters.rounds) > 1 ? ', with ±half the spread between rounds' : ''}. ` +
+      `round(s)${replicaRoundsNote(meta.parameters)}${Number(meta.parameters.rounds) > 1 ? ', with ±half the spread between rounds' : ''}. ` +
       '↑ means higher is better, ↓ lower is better. Ratios are ours divided by the other server.',
     '',
   );
