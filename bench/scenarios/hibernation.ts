@@ -11,6 +11,11 @@ const ID = 'hibernation';
 /** Sessions opened between two hibernation sweeps: at most this many are ever awake. */
 const BATCH = 1_000;
 const LATENCY_SAMPLES = 600;
+/**
+ * Hibernated sessions woken, unmeasured, before the latency samples: the rebuild path's JIT
+ * warm-up, which a running server has long behind it (every other scenario warms up too).
+ */
+const LATENCY_WARMUP = 600;
 /** How long the process may take to settle after the last sweep, and the RSS change that ends it. */
 const SETTLE_SECONDS = 20;
 const SETTLED_RSS_CHANGE = 2 * MiB;
@@ -71,11 +76,19 @@ async function settledMemory(host: ChildServer, first?: MemorySample): Promise<M
   return reading;
 }
 
-/** The first request to each hibernated session (the rebuild), then a second one (live). */
+/**
+ * The first request to each hibernated session (the rebuild), then a second one (live), after
+ * the same on {@link LATENCY_WARMUP} other sessions, unmeasured. `ids` holds both.
+ */
 async function rehydrationLatency(http: McpHttp, ids: string[]) {
+  if (ids.length < LATENCY_WARMUP + LATENCY_SAMPLES) throw new Error('too few sessions');
+  for (const id of ids.slice(LATENCY_SAMPLES, LATENCY_SAMPLES + LATENCY_WARMUP)) {
+    await http.echo(id);
+    await http.echo(id);
+  }
   const cold: number[] = [];
   const warm: number[] = [];
-  for (const id of ids) {
+  for (const id of ids.slice(0, LATENCY_SAMPLES)) {
     let began = performance.now();
     await http.echo(id);
     cold.push(performance.now() - began);
@@ -107,8 +120,10 @@ export const hibernation: Scenario = {
     `freed pages back over a few seconds; at most ${SETTLE_SECONDS} s). Last, for ` +
     `${fmt(LATENCY_SAMPLES)} hibernated sessions one after another: a \`tools/call echo\` timed ` +
     'from send to complete reply in the harness (the first request, which rebuilds the session), ' +
-    'then a second one (the session is live). The latency part is repeated in a fresh process ' +
-    `holding only ${fmt(LATENCY_SAMPLES)} hibernated sessions, whose echo server keeps the SDK's ` +
+    `then a second one (the session is live), after the same on ${fmt(LATENCY_WARMUP)} other ` +
+    'hibernated sessions, unmeasured, as the warm-up of the rebuild path (a running server has ' +
+    'it behind it). The latency part is repeated in a fresh process holding only ' +
+    `${fmt(LATENCY_SAMPLES + LATENCY_WARMUP)} hibernated sessions, whose echo server keeps the SDK's ` +
     'default validator (an Ajv instance built with each server).',
   estimateSeconds: (c) => c.hibernatedSessions / 650 + 60,
   enabled: (c) => c.hibernatedSessions > 0,
@@ -170,7 +185,7 @@ export const hibernation: Scenario = {
         afterSweep.rss / MiB,
       );
       log.detail(`${ID}: rehydrating ${fmt(LATENCY_SAMPLES)} sessions one at a time …`);
-      const { cold, warm } = await rehydrationLatency(http, ids.slice(0, LATENCY_SAMPLES));
+      const { cold, warm } = await rehydrationLatency(http, ids);
       recordLatency('rehydrate', 'First request after hibernation', cold);
       recordLatency('live', 'Request to a live session', warm);
     } finally {
@@ -178,11 +193,16 @@ export const hibernation: Scenario = {
     }
 
     log.detail(`${ID}: the same latencies with the SDK's default validator …`);
-    const plain = await launchHost(LATENCY_SAMPLES, false);
+    const plain = await launchHost(LATENCY_SAMPLES + LATENCY_WARMUP, false);
     const plainHttp = new McpHttp(plain.url, 64);
     try {
       await warmUp(plainHttp, 32, deadline);
-      const ids = await openHibernated(plain, plainHttp, LATENCY_SAMPLES, deadline);
+      const ids = await openHibernated(
+        plain,
+        plainHttp,
+        LATENCY_SAMPLES + LATENCY_WARMUP,
+        deadline,
+      );
       const { cold, warm } = await rehydrationLatency(plainHttp, ids);
       recordLatency(
         'rehydrate-default',
