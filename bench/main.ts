@@ -1,7 +1,8 @@
 /**
- * The benchmark harness: `npm run bench` (full, under 10 minutes on 2 cores) or
- * `npm run bench:quick` (under 2 minutes). Runs every scenario of scenarios/index.ts, saves the
- * results as JSON and renders BENCHMARKS.md and docs/bench-throughput.svg from them.
+ * The benchmark harness: `npm run bench` (full, about 10 minutes on 2 cores; see
+ * docs/PERFORMANCE.md) or `npm run bench:quick` (under 2 minutes). Runs every scenario of
+ * scenarios/index.ts, saves the results as JSON and renders BENCHMARKS.md and
+ * docs/bench-throughput.svg from them.
  *
  * Options: --quick; --only=<scenario,…>; --servers=<ours,baseline,ceiling,rekog>;
  * --set=<name>=<number>,… (override a numeric setting of lib/config.ts);
