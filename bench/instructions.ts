@@ -100,10 +100,13 @@ function readInstructions(pid: number): InstructionSplit {
   const lines = readFileSync(join(OUT_DIR, `callgrind.out.${pid}`), 'utf8').split('\n');
   const names = new Map<string, string>();
   const split: InstructionSplit = { total: 0, gc: 0, compiler: 0 };
-  let kind: keyof InstructionSplit | null = null;
+  let kind: 'gc' | 'compiler' | null = null;
   let afterCall = false;
+  let totals: number | undefined;
   for (const line of lines) {
-    if (line.startsWith('fn=')) {
+    if (line.startsWith('totals: ')) {
+      totals = Number(line.slice('totals: '.length));
+    } else if (line.startsWith('fn=')) {
       const [, id, name] = /^fn=(\(\d+\))?\s*(.*)$/.exec(line) ?? [];
       if (id && name) names.set(id, name);
       const symbol = name || names.get(id ?? '') || '';
@@ -119,11 +122,8 @@ function readInstructions(pid: number): InstructionSplit {
       afterCall = false;
     }
   }
-  const totals = /^totals: (\d+)/m.exec(lines.join('\n'));
-  if (!totals || Number(totals[1]) !== split.total) {
-    throw new Error(
-      `callgrind.out.${pid}: self costs add up to ${split.total}, not ${totals?.[1]}`,
-    );
+  if (totals !== split.total) {
+    throw new Error(`callgrind.out.${pid}: self costs add up to ${split.total}, not ${totals}`);
   }
   return split;
 }
@@ -131,13 +131,6 @@ function readInstructions(pid: number): InstructionSplit {
 async function measure(id: ServerId): Promise<InstructionSplit> {
   const started = Date.now();
   const env = SERVERS[id].env(mode, 10_000);
-  // callgrind_control reaches the server through pipes named after $USER and $HOST, and ours
-  // sets HOST (where it listens): the control command needs the server's environment.
-  const control = (...args: string[]) =>
-    execFileSync('callgrind_control', [...args, String(server.pid)], {
-      env: { ...process.env, ...env },
-      stdio: 'ignore',
-    });
   const server: ChildServer = await launch({
     name: `${id}-callgrind`,
     entry: SERVERS[id].entry,
@@ -151,9 +144,16 @@ async function measure(id: ServerId): Promise<InstructionSplit> {
     ],
     readyTimeoutMs: 600_000,
   });
+  const pid = server.pid!;
+  // callgrind_control reaches the server through pipes named after $USER and $HOST, and ours
+  // sets HOST (where it listens): the control command needs the server's environment.
+  const control = (...args: string[]) =>
+    execFileSync('callgrind_control', [...args, String(pid)], {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
   const http = new McpHttp(server.url, concurrency);
   try {
-    const pid = server.pid!;
     const sessions =
       flow === 'echo' && mode !== 'stateless'
         ? await boundedPool(concurrency, concurrency, Infinity, () => http.openSession())
