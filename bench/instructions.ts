@@ -143,6 +143,7 @@ async function measure(id: ServerId): Promise<InstructionSplit> {
       `--callgrind-out-file=${join(OUT_DIR, 'callgrind.out.%p')}`,
     ],
     readyTimeoutMs: 600_000,
+    exitGraceMs: 120_000,
   });
   const pid = server.pid!;
   // callgrind_control reaches the server through pipes named after $USER and $HOST, and ours
@@ -162,9 +163,7 @@ async function measure(id: ServerId): Promise<InstructionSplit> {
     control('--instr=on');
     await work(http, sessions, units);
     control('--instr=off');
-    // callgrind writes its totals when the process exits.
-    await server.call('exit', undefined, 5_000).catch(() => undefined);
-    await server.waitForExit(120_000);
+    await server.stop(); // callgrind writes its counts when the process exits
     const split = readInstructions(pid);
     const perUnit = (n: number) => `${(n / units / 1000).toFixed(0)} k`;
     console.log(

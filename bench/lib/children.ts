@@ -57,6 +57,12 @@ export interface LaunchSpec {
   wrapper?: string[];
   /** How long the server may take to announce that it is ready; 30 s by default. */
   readyTimeoutMs?: number;
+  /**
+   * How long `stop()` lets the server exit on its own once asked, so that it writes what it
+   * writes at exit (a CPU profile, callgrind's counts): by default 10 s when CPU profiles are
+   * on; otherwise the server is killed outright.
+   */
+  exitGraceMs?: number;
 }
 
 /** A server under test, running as its own process with an IPC side channel. */
@@ -73,7 +79,7 @@ export class ChildServer {
     readonly url: string,
     private readonly child: ChildProcess,
     readonly logFile: string,
-    private readonly profiling: boolean,
+    private readonly exitGraceMs: number,
   ) {
     child.on('message', (raw: unknown) => {
       const message = raw as ServerMessage;
@@ -123,22 +129,10 @@ export class ChildServer {
     });
   }
 
-  /** Resolves once the process has exited, or rejects after `timeoutMs`. */
-  waitForExit(timeoutMs: number): Promise<void> {
-    if (this.exited) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not exit`)), timeoutMs);
-      this.child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
   /**
-   * Stops the server and waits for it to be gone (at most 5 s, then 10 s more when profiling).
-   * It is killed outright, unless it profiles: then it is asked to exit, so that it writes its
-   * profile, and killed only if it has not exited within 10 s.
+   * Stops the server and waits for it to be gone. With an exit grace period (see
+   * {@link LaunchSpec.exitGraceMs}), it is asked to exit and killed only if it has not within
+   * that time; otherwise it is killed outright. Either way it is waited for 5 s more at most.
    */
   async stop(): Promise<void> {
     if (this.exited) return;
@@ -151,9 +145,9 @@ export class ChildServer {
           resolve(true);
         });
       });
-    if (this.profiling) {
+    if (this.exitGraceMs > 0) {
       await this.call('exit', undefined, 5_000).catch(() => undefined);
-      if (await gone(10_000)) return;
+      if (await gone(this.exitGraceMs)) return;
     }
     this.child.kill('SIGKILL');
     await gone(5_000);
@@ -229,7 +223,8 @@ export async function launch(spec: LaunchSpec): Promise<ChildServer> {
         reject(new Error(`exited (${signal ?? `code ${code}`}) before it was ready`));
       });
     });
-    return new ChildServer(spec.name, url, child, logFile, cpuProfiles);
+    const exitGraceMs = spec.exitGraceMs ?? (cpuProfiles ? 10_000 : 0);
+    return new ChildServer(spec.name, url, child, logFile, exitGraceMs);
   } catch (error) {
     child.kill('SIGKILL');
     live.delete(child);
