@@ -127,6 +127,9 @@ if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
 end
 return 0`;
 
+/** What {@link RedisSessionRegistry.touch} renews of a session. */
+export type SessionRenewal = [id: string, deadline: number, lastActivityAt: number];
+
 type RegistryCommands = {
   mcpTouch(...args: Array<string | number>): Promise<number>;
   mcpUpdate(...args: string[]): Promise<number>;
@@ -249,9 +252,7 @@ export class RedisSessionRegistry {
   }
 
   /** Renews the deadline and last activity of sessions that still exist. */
-  async touch(
-    sessions: Array<[id: string, deadline: number, lastActivityAt: number]>,
-  ): Promise<void> {
+  async touch(sessions: SessionRenewal[]): Promise<void> {
     if (sessions.length === 0) return;
     await this.commands.mcpTouch(
       this.deadlinesKey,

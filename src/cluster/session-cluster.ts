@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisEventStoreOptions } from '../event-store/redis-event-store.js';
 import { connectRedis, DEFAULT_REDIS_URL } from './redis-connection.js';
-import { RedisSessionRegistry } from './redis-session-registry.js';
+import { RedisSessionRegistry, type SessionRenewal } from './redis-session-registry.js';
 import { type ForwardedWork, RequestForwarder } from './request-forwarder.js';
 
 /** How often a replica renews its heartbeat and the deadlines of its busy sessions. */
@@ -19,7 +19,7 @@ const VERIFY_BATCH = 1_000;
 /** What the session manager lets the cluster do with the sessions held here. */
 export interface ClusterMember extends ForwardedWork {
   /** Sessions to renew now (id, deadline, last activity): those with a request in flight. */
-  busyRenewals(): Array<[id: string, deadline: number, lastActivityAt: number]>;
+  busyRenewals(): SessionRenewal[];
   /** Ids of the sessions held here. */
   heldSessionIds(): string[];
   /** Lets go of sessions held here that the registry says are no longer this replica's. */

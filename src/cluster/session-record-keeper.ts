@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { McpSession, SessionLimits } from '../session.js';
-import type { ReservationRefusal } from './redis-session-registry.js';
+import type { ReservationRefusal, SessionRenewal } from './redis-session-registry.js';
 import { REPLICA_TIMEOUT_MS, type SessionCluster } from './session-cluster.js';
 import { recordOf } from './session-record.js';
 
@@ -65,21 +65,24 @@ export class SessionRecordKeeper {
 
   /** Renews a session's last activity, and its deadline to the idle timeout from now. */
   recordActivity(session: McpSession): void {
-    const now = Date.now();
-    const renewal: [string, number, number] = [session.id, this.deadlineOf(session, now), now];
-    this.cluster.registry.touch([renewal]).catch((error: Error) => {
+    this.cluster.registry.touch([this.renewal(session, Date.now())]).catch((error: Error) => {
       this.logger.warn(`Renewing session ${session.id} failed: ${error.message}`);
     });
   }
 
   /** Renewals for the sessions of `sessions` with a request in flight or a stream open. */
-  busyRenewals(sessions: Iterable<McpSession>): Array<[string, number, number]> {
+  busyRenewals(sessions: Iterable<McpSession>): SessionRenewal[] {
     const now = Date.now();
-    const busy: Array<[string, number, number]> = [];
+    const busy: SessionRenewal[] = [];
     for (const session of sessions) {
-      if (!session.isQuietFor(now, 0)) busy.push([session.id, this.deadlineOf(session, now), now]);
+      if (!session.isQuietFor(now, 0)) busy.push(this.renewal(session, now));
     }
     return busy;
+  }
+
+  /** A session's renewal as of `now`: active now, its deadline the idle timeout from now. */
+  private renewal(session: McpSession, now: number): SessionRenewal {
+    return [session.id, this.deadlineOf(session, now), now];
   }
 
   /** Removes a session from the registry. */
