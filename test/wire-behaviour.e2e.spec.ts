@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { InMemoryEventStore, type SessionEvent } from '../src/index.js';
 import { startTestApp, type TestApp } from './support/app.js';
@@ -293,6 +294,24 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
         body: initializeBody('2025-06-18'),
       });
       expect(res.text.startsWith('event: message')).toBe(true);
+    });
+
+    it('writes an SSE response as its events come, without waiting on a timer', async () => {
+      const id = await openRawSession(t.url);
+      jest.useFakeTimers({
+        doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'performance'],
+      });
+      try {
+        const res = await rawRequest(t.url, {
+          headers: sessionHeaders(id),
+          body: toolCall('echo', { text: 'no timer' }),
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers['content-type']).toBe('text/event-stream');
+        expect(sseMessages(res.text)[0].result.content[0].text).toBe('no timer');
+      } finally {
+        jest.useRealTimers();
+      }
     });
 
     it("refuses another session's Last-Event-ID, and garbage, with 400", async () => {

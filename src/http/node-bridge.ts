@@ -15,8 +15,24 @@ export async function serveNodeRequest(
 ): Promise<void> {
   const authInfo = (req as IncomingMessage & { auth?: AuthInfo }).auth;
   const listener = getRequestListener(
-    (request) => transport.handleRequest(request, { parsedBody: body, authInfo }),
+    async (request) => {
+      const response = await transport.handleRequest(request, { parsedBody: body, authInfo });
+      if (req.httpVersion === '1.1') streamAsItComes(response);
+      return response;
+    },
     { overrideGlobalObjects: false },
   );
   await listener(req, res);
+}
+
+/**
+ * Marks an SSE response as chunked, so that the bridge writes each event as the transport
+ * produces it. Unmarked, the bridge reads ahead to learn the length, and when the first event
+ * (the priming event) is ready before the second (the result), it waits for a timer: about
+ * 1 ms, more on a busy machine, on every SSE response.
+ */
+function streamAsItComes(response: Response): void {
+  if (response.body && response.headers.get('content-type') === 'text/event-stream') {
+    response.headers.set('transfer-encoding', 'chunked');
+  }
 }
