@@ -117,7 +117,12 @@ export const TARGETS: readonly Target[] = [
               : gc > 0
                 ? `; its longest GC pause ${fmt(gc)} ms`
                 : '; no GC pause in it';
-            return `${fmt(v)} ms (the sweep took ${fmt(r.value('large-population', `${kind}-ms`, 'ours'))} ms${pause})`;
+            const control = r.value('large-population', 'control-max-delay', 'ours');
+            const controlGc = r.value('large-population', 'control-gc-pause', 'ours');
+            const withoutSweep = Number.isNaN(control)
+              ? ''
+              : `; serving tool calls with no sweep, ${fmt(control)} ms, GC pause ${fmt(controlGc)} ms`;
+            return `${fmt(v)} ms (the sweep took ${fmt(r.value('large-population', `${kind}-ms`, 'ours'))} ms${pause}${withoutSweep})`;
           },
         ),
       ),

@@ -3,15 +3,17 @@ import { fmt, log } from '../lib/log.js';
 import { boundedPool, McpHttp } from '../lib/mcp-http.js';
 import { readMemory, warmUp } from '../lib/memory.js';
 import { launchOursHost } from '../lib/servers.js';
-import type { SweepReport } from '../servers/ours-host.js';
+import type { LoopReport, SweepReport } from '../servers/ours-host.js';
 import { recordMemory } from './memory.js';
 import type { Scenario } from './scenario.js';
 
 const ID = 'large-population';
 const IDLE_TIMEOUT_SECONDS = 1_800;
+/** Tool calls sent, 8 at a time, while the control watches the event loop with no sweep. */
+const CONTROL_CALLS = 2_000;
 
-/** The longest GC pause of a sweep, for the log and the notes. */
-function gcPause(report: SweepReport): string {
+/** The longest GC pause in a report, for the log and the notes. */
+function gcPause(report: LoopReport): string {
   const pause = report.longestGcPause;
   return pause ? `${fmt(pause.ms)} ms (${pause.kind})` : 'none';
 }
@@ -34,7 +36,10 @@ export const largePopulation: Scenario = {
     'every one of them went idle. It opens more sessions the same way up to the memory count, ' +
     'takes a reading (memory per idle session), then opens the rest up to the reaper count ' +
     '(initialize only, 64 at a time). A first sweep runs at the real clock: nothing is expired, so ' +
-    'it measures the scan of every session. A second sweep runs ' +
+    'it measures the scan of every session. Then a control: the host watches the event loop ' +
+    `in the same way while the harness sends ${fmt(CONTROL_CALLS)} \`tools/call echo\` (8 at a ` +
+    'time) to sessions that are not expired, with no sweep running, to show the pauses any work ' +
+    'meets at this population. A second sweep runs ' +
     '`SessionManager.reapExpiredSessions(now)` — the method the scheduled reaper calls — with ' +
     '`now` = mark + idle timeout, at which exactly the first tenth are expired, and closes them. ' +
     'The host times each sweep (call to settled promise) and records the event-loop delay with ' +
@@ -70,7 +75,7 @@ export const largePopulation: Scenario = {
         log.detail(`${ID}: ${fmt(offset + done)}/${fmt(total)} sessions open`);
       await boundedPool(expired, 32, deadline, () => http.openSession(), progress(0));
       const mark = await host.call<{ at: number }>('mark');
-      await boundedPool(
+      const unexpired = await boundedPool(
         memoryCount - expired,
         32,
         deadline,
@@ -86,6 +91,11 @@ export const largePopulation: Scenario = {
         progress(memoryCount),
       );
       const scan = await host.call<SweepReport>('sweep', {});
+      await host.call('watch-start');
+      await boundedPool(CONTROL_CALLS, 8, deadline, (i) =>
+        http.echo(unexpired[i % unexpired.length]),
+      );
+      const control = await host.call<LoopReport>('watch-stop');
       const sweep = await host.call<SweepReport>('sweep', {
         now: mark.at + IDLE_TIMEOUT_SECONDS * 1000,
       });
@@ -93,6 +103,10 @@ export const largePopulation: Scenario = {
         `${ID}: scan of ${fmt(scan.sessionsBefore)} in ${fmt(scan.durationMs)} ms (worst delay ${fmt(scan.maxDelayMs)} ms); ` +
           `sweep closed ${fmt(sweep.closed)} in ${fmt(sweep.durationMs)} ms (worst delay ${fmt(sweep.maxDelayMs)} ms, ` +
           `longest GC pause ${gcPause(sweep)})`,
+      );
+      log.detail(
+        `${ID}: control, ${fmt(CONTROL_CALLS)} tool calls and no sweep: worst delay ${fmt(control.maxDelayMs)} ms, ` +
+          `longest GC pause ${gcPause(control)}`,
       );
       const closedAll = await host.call<{ closed: number; durationMs: number }>('close-all');
       log.detail(
@@ -133,10 +147,24 @@ export const largePopulation: Scenario = {
           report.longestGcPause?.ms ?? 0,
         );
       }
+      results.record(
+        figure(
+          'control-max-delay',
+          `Control: worst event-loop delay while serving ${fmt(CONTROL_CALLS)} tool calls, no sweep`,
+        ),
+        'ours',
+        control.maxDelayMs,
+      );
+      results.record(
+        figure('control-gc-pause', 'Longest garbage-collection pause during the control'),
+        'ours',
+        control.longestGcPause?.ms ?? 0,
+      );
       results.note(
         ID,
         `Longest garbage-collection pauses (PerformanceObserver 'gc' entries): ${gcPause(scan)} ` +
-          `during the scan, ${gcPause(sweep)} during the sweep that closed sessions.`,
+          `during the scan, ${gcPause(sweep)} during the sweep that closed sessions, ` +
+          `${gcPause(control)} during the control.`,
       );
       results.note(
         ID,

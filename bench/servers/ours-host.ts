@@ -2,7 +2,8 @@
  * Ours, for the scenarios at scale (large-population, hibernation): the same application as
  * servers/ours.ts, plus side-channel commands that mark a clock value, run one sweep of the idle
  * reaper (`SessionManager.reapExpiredSessions`, the method the scheduled reaper calls) at a chosen
- * clock value while measuring the event loop, hibernate every quiet session, and close them all.
+ * clock value while measuring the event loop, measure the event loop while the harness sends
+ * requests (the sweep's control), hibernate every quiet session, and close them all.
  */
 import {
   constants,
@@ -15,16 +16,21 @@ import { SessionManager } from '../../src/index.js';
 import { announceReady, registerCommand } from './ipc.js';
 import { startOurs } from './ours-app.js';
 
-export interface SweepReport {
+/** The event-loop delay and GC pauses from `watchEventLoop()` until `stop()`. */
+export interface LoopReport {
+  /** The worst event-loop delay seen. */
+  maxDelayMs: number;
+  /** The longest garbage-collection pause, and its kind, if any. */
+  longestGcPause: { ms: number; kind: string } | null;
+}
+
+/** One sweep; the event loop is measured from the call until 100 ms after it settled. */
+export interface SweepReport extends LoopReport {
   sessionsBefore: number;
   closed: number;
   sessionsAfter: number;
   /** From the call until the returned promise settled. */
   durationMs: number;
-  /** The worst event-loop delay seen from the call until 100 ms after it settled. */
-  maxDelayMs: number;
-  /** The longest garbage-collection pause in that window, and its kind, if any. */
-  longestGcPause: { ms: number; kind: string } | null;
 }
 
 const GC_KINDS: Record<number, string> = {
@@ -35,8 +41,8 @@ const GC_KINDS: Record<number, string> = {
 };
 
 /** Records the longest garbage-collection pause from now until `stop()`. */
-function watchGcPauses(): { stop(): SweepReport['longestGcPause'] } {
-  let longest: SweepReport['longestGcPause'] = null;
+function watchGcPauses(): { stop(): LoopReport['longestGcPause'] } {
+  let longest: LoopReport['longestGcPause'] = null;
   const take = (entries: PerformanceEntry[]) => {
     for (const entry of entries) {
       if (longest && entry.duration <= longest.ms) continue;
@@ -68,28 +74,52 @@ registerCommand('mark', async () => {
   return { at };
 });
 
-registerCommand('sweep', async (args): Promise<SweepReport> => {
-  const { now } = args as { now: number };
-  const sessionsBefore = manager.count();
+/** Starts measuring the event loop (1 ms resolution) and GC pauses. */
+async function watchEventLoop(): Promise<{ stop(): LoopReport }> {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   await sleep(20);
   delay.reset();
   const gcPauses = watchGcPauses();
+  return {
+    stop() {
+      delay.disable();
+      return { maxDelayMs: delay.max / 1e6, longestGcPause: gcPauses.stop() };
+    },
+  };
+}
+
+registerCommand('sweep', async (args): Promise<SweepReport> => {
+  const { now } = args as { now: number };
+  const sessionsBefore = manager.count();
+  const watch = await watchEventLoop();
   const start = performance.now();
   const closed = await manager.reapExpiredSessions(now);
   const durationMs = performance.now() - start;
   await sleep(100); // work the sweep deferred (timers, close callbacks) is measured too
-  delay.disable();
-  const longestGcPause = gcPauses.stop();
   return {
     sessionsBefore,
     closed,
     sessionsAfter: manager.count(),
     durationMs,
-    maxDelayMs: delay.max / 1e6,
-    longestGcPause,
+    ...watch.stop(),
   };
+});
+
+/**
+ * The control for the sweep's figures: `watch-start`, then the harness sends requests, then
+ * `watch-stop` reports the event loop meanwhile, with no sweep running.
+ */
+let control: { stop(): LoopReport } | null = null;
+registerCommand('watch-start', async () => {
+  control = await watchEventLoop();
+  return {};
+});
+registerCommand('watch-stop', async (): Promise<LoopReport> => {
+  if (!control) throw new Error('watch-start first');
+  const report = control.stop();
+  control = null;
+  return report;
 });
 
 /** Closes every session (`SessionManager.closeAll`, as at shutdown), timed. */
