@@ -22,7 +22,20 @@ export async function serveNodeRequest(
     },
     { overrideGlobalObjects: false },
   );
+  coalesceWritesOfThisTurn(res);
   await listener(req, res);
+}
+
+/**
+ * Holds the socket's writes until the event loop's next check phase, so that the headers, the
+ * priming event and a result that is ready in the same turn leave in one write, as the bridge's
+ * read-ahead did, without waiting for a timer.
+ */
+function coalesceWritesOfThisTurn(res: ServerResponse): void {
+  const socket = res.socket;
+  if (!socket) return;
+  socket.cork();
+  setImmediate(() => socket.uncork());
 }
 
 /**
