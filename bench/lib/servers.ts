@@ -1,4 +1,4 @@
-import type { BenchMode } from '../servers/echo-server.js';
+import type { BenchMode } from '../servers/bench-mode.js';
 import { launch, type ChildServer } from './children.js';
 import { MEMORY_NODE_ARGS } from './memory.js';
 import { packageJson } from './packages.js';

@@ -11,7 +11,8 @@ import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/in
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { benchMode, createEchoServer } from './echo-server.js';
+import { benchMode } from './bench-mode.js';
+import { createEchoServer } from './echo-server.js';
 import { announceReady } from './ipc.js';
 
 const mode = benchMode();

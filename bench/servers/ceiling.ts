@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { benchMode } from './echo-server.js';
+import { benchMode } from './bench-mode.js';
 import { announceReady } from './ipc.js';
 
 const mode = benchMode();

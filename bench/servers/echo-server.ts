@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { lazyJsonSchemaValidator } from '../../src/index.js';
+// The module itself, not the package index: servers that do not use Nest do not load it.
+import { lazyJsonSchemaValidator } from '../../src/lazy-json-schema-validator.js';
 
 /**
  * The MCP server every contender exposes: one `echo` tool, declared as the sample's `echo` is.
@@ -18,15 +19,4 @@ export function createEchoServer({ lazyValidator = false } = {}): McpServer {
     ({ text }) => ({ content: [{ type: 'text', text }] }),
   );
   return server;
-}
-
-/** The modes a server under test is started in (env BENCH_MODE). */
-export type BenchMode = 'json' | 'sse' | 'stateless';
-
-export function benchMode(): BenchMode {
-  const mode = process.env.BENCH_MODE ?? 'sse';
-  if (mode !== 'json' && mode !== 'sse' && mode !== 'stateless') {
-    throw new Error(`BENCH_MODE must be json, sse or stateless, got "${mode}"`);
-  }
-  return mode;
 }

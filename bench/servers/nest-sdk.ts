@@ -11,7 +11,8 @@ import type { Request, Response } from 'express';
 import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { benchMode, createEchoServer } from './echo-server.js';
+import { benchMode } from './bench-mode.js';
+import { createEchoServer } from './echo-server.js';
 import { announceReady } from './ipc.js';
 
 const mode = benchMode();

@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import { McpController, McpStrategy, StreamableHttpTransport, Tool } from '@rekog/mcp-nest';
 import { z } from 'zod';
-import { benchMode } from './echo-server.js';
+import { benchMode } from './bench-mode.js';
 import { announceReady } from './ipc.js';
 
 @McpController()
