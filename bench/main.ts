@@ -138,6 +138,9 @@ async function main(): Promise<void> {
       'expired share (reaper)': `${Math.round(config.reaperExpiredShare * 100)}%`,
       'appends (event store)': config.eventStoreAppends,
       'replayed events (event store)': config.eventStoreReplay,
+      'hibernated sessions': config.hibernatedSessions,
+      'first requests timed after hibernation (and as many woken before them)':
+        config.rehydrationSamples,
     },
     scenarios: scenarios.map((s) => s.id),
   });

@@ -29,6 +29,11 @@ export interface RunConfig {
   reaperExpiredShare: number;
   /** Sessions opened and hibernated in the hibernation scenario. */
   hibernatedSessions: number;
+  /**
+   * First requests timed after hibernation; as many other hibernated sessions are woken before
+   * them, unmeasured, as the warm-up.
+   */
+  rehydrationSamples: number;
   /** Events appended, and replayed after a Last-Event-ID, in the event-store scenario. */
   eventStoreAppends: number;
   eventStoreReplay: number;
@@ -54,13 +59,14 @@ export function makeConfig(quick: boolean): RunConfig {
       quick,
       rounds: 1,
       replicaRounds: 1,
-      warmupSeconds: 1,
-      measureSeconds: 2,
-      memorySessions: 1_000,
-      memorySessionsOursLarge: 5_000,
-      reaperSessions: 10_000,
+      warmupSeconds: 0.5,
+      measureSeconds: 1,
+      memorySessions: 500,
+      memorySessionsOursLarge: 2_000,
+      reaperSessions: 4_000,
       eventStoreAppends: 50_000,
-      hibernatedSessions: 5_000,
+      hibernatedSessions: 2_000,
+      rehydrationSamples: 150,
       eventStoreReplay: 10_000,
       budgetSeconds: 240,
     };
@@ -77,6 +83,7 @@ export function makeConfig(quick: boolean): RunConfig {
     reaperSessions: 100_000,
     eventStoreAppends: 200_000,
     hibernatedSessions: 100_000,
+    rehydrationSamples: 600,
     eventStoreReplay: 10_000,
     budgetSeconds: 900,
   };

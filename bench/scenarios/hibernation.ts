@@ -10,19 +10,6 @@ import type { Scenario } from './scenario.js';
 const ID = 'hibernation';
 /** Sessions opened between two hibernation sweeps: at most this many are ever awake. */
 const BATCH = 1_000;
-const LATENCY_SAMPLES = 600;
-/**
- * Hibernated sessions woken, unmeasured, before the latency samples: the rebuild path's JIT
- * warm-up, which a running server has long behind it (every other scenario warms up too).
- */
-const LATENCY_WARMUP = 600;
-/**
- * Sessions opened in full (initialize + notifications/initialized): those the latency part wakes.
- * The others are opened with initialize alone, as the reaper scenario opens most of its sessions:
- * a hibernated session's record is the same size either way, and the notification is a fifth of
- * the server's work per session.
- */
-const FULLY_OPENED = LATENCY_SAMPLES + LATENCY_WARMUP;
 /** How long the process may take to settle after the last sweep, and the RSS change that ends it. */
 const SETTLE_SECONDS = 20;
 const SETTLED_RSS_CHANGE = 2 * MiB;
@@ -43,11 +30,16 @@ function launchHost(sessions: number, lazyValidator: boolean): Promise<ChildServ
 /**
  * Opens `total` sessions, hibernating every quiet one after each batch, as a running sweep does;
  * fails unless every one of them was hibernated, since the figures are per hibernated session.
+ * The first `fullyOpened` get initialize + notifications/initialized: those the latency part
+ * wakes. The others get initialize alone, as the reaper scenario opens most of its sessions: a
+ * hibernated session's record is the same size either way, and the notification is a fifth of
+ * the server's work per session.
  */
 async function openHibernated(
   host: ChildServer,
   http: McpHttp,
   total: number,
+  fullyOpened: number,
   deadline: number,
 ): Promise<string[]> {
   const ids: string[] = [];
@@ -55,8 +47,7 @@ async function openHibernated(
   while (ids.length < total) {
     const batch = Math.min(BATCH, total - ids.length);
     const offset = ids.length;
-    const open = (i: number) =>
-      offset + i < FULLY_OPENED ? http.openSession() : http.initialize();
+    const open = (i: number) => (offset + i < fullyOpened ? http.openSession() : http.initialize());
     ids.push(...(await boundedPool(batch, 32, deadline, open)));
     const done = await host.call<{ hibernated: number; durationMs: number }>('hibernate');
     hibernated += done.hibernated;
@@ -87,18 +78,20 @@ async function settledMemory(host: ChildServer, first?: MemorySample): Promise<M
 }
 
 /**
- * The first request to each hibernated session (the rebuild), then a second one (live), after
- * the same on {@link LATENCY_WARMUP} other sessions, unmeasured. `ids` holds both.
+ * The first request to each of `samples` hibernated sessions (the rebuild), then a second one
+ * (live). Before them, the same on as many other hibernated sessions, unmeasured: the rebuild
+ * path's JIT warm-up, which a running server has long behind it (every other scenario warms up
+ * too). `ids` holds both, samples first.
  */
-async function rehydrationLatency(http: McpHttp, ids: string[]) {
-  if (ids.length < LATENCY_WARMUP + LATENCY_SAMPLES) throw new Error('too few sessions');
-  for (const id of ids.slice(LATENCY_SAMPLES, LATENCY_SAMPLES + LATENCY_WARMUP)) {
+async function rehydrationLatency(http: McpHttp, ids: string[], samples: number) {
+  if (ids.length < 2 * samples) throw new Error('too few sessions');
+  for (const id of ids.slice(samples, 2 * samples)) {
     await http.echo(id);
     await http.echo(id);
   }
   const cold: number[] = [];
   const warm: number[] = [];
-  for (const id of ids.slice(0, LATENCY_SAMPLES)) {
+  for (const id of ids.slice(0, samples)) {
     let began = performance.now();
     await http.echo(id);
     cold.push(performance.now() - began);
@@ -122,26 +115,27 @@ export const hibernation: Scenario = {
     'store, `hibernateAfter` set, the scheduled sweep pushed out to 1 h, the same heap limit and ' +
     "probe as in the memory scenario), serving the echo server built as the sample's servers are, " +
     'with `lazyJsonSchemaValidator()`. After the warm-up and a first reading, the harness opens ' +
-    `sessions ${fmt(BATCH)} at a time, 32 at a time (the ${fmt(FULLY_OPENED)} that the latency part ` +
-    'wakes with initialize + notifications/initialized, the others with initialize alone), and ' +
+    `sessions ${fmt(BATCH)} at a time, 32 at a time (those that the latency part wakes with ` +
+    'initialize + notifications/initialized, the others with initialize alone), and ' +
     'after each batch asks the host to hibernate every quiet session ' +
     '(`SessionManager.hibernateIdleSessions`, the method the scheduled sweep calls), so that ' +
     `the process never holds more than ${fmt(BATCH)} sessions awake, as with a running sweep. ` +
     'Readings after forced GC: right after the last sweep, and once RSS has settled (V8 hands ' +
-    `freed pages back over a few seconds; at most ${SETTLE_SECONDS} s). Last, for ` +
-    `${fmt(LATENCY_SAMPLES)} hibernated sessions one after another: a \`tools/call echo\` timed ` +
+    `freed pages back over a few seconds; at most ${SETTLE_SECONDS} s). Last, for as many ` +
+    'hibernated sessions as the parameters say, one after another: a `tools/call echo` timed ' +
     'from send to complete reply in the harness (the first request, which rebuilds the session), ' +
-    `then a second one (the session is live), after the same on ${fmt(LATENCY_WARMUP)} other ` +
-    'hibernated sessions, unmeasured, as the warm-up of the rebuild path (a running server has ' +
-    'it behind it). The latency part is repeated in a fresh process holding only ' +
-    `${fmt(LATENCY_SAMPLES + LATENCY_WARMUP)} hibernated sessions, whose echo server keeps the SDK's ` +
-    'default validator (an Ajv instance built with each server).',
+    'then a second one (the session is live), after the same on as many other hibernated ' +
+    'sessions, unmeasured, as the warm-up of the rebuild path (a running server has it behind ' +
+    'it). The latency part is repeated in a fresh process holding only those hibernated ' +
+    "sessions, whose echo server keeps the SDK's default validator (an Ajv instance built with " +
+    'each server).',
   estimateSeconds: (c) => c.hibernatedSessions / 650 + 60,
   enabled: (c) => c.hibernatedSessions > 0,
   run: async (context) => {
     if (!context.servers.includes('ours')) return;
     const { config, results, deadline } = context;
     const total = config.hibernatedSessions;
+    const samples = config.rehydrationSamples;
     const figure = (metric: string, label: string, unit: string) => ({
       scenario: ID,
       metric,
@@ -168,7 +162,7 @@ export const hibernation: Scenario = {
     try {
       await warmUp(http, 32, deadline);
       const start = await settledMemory(host);
-      const ids = await openHibernated(host, http, total, deadline);
+      const ids = await openHibernated(host, http, total, 2 * samples, deadline);
       const afterSweep = await readMemory(host);
       const settled = await settledMemory(host, afterSweep);
       results.record(
@@ -195,8 +189,8 @@ export const hibernation: Scenario = {
         'ours',
         afterSweep.rss / MiB,
       );
-      log.detail(`${ID}: rehydrating ${fmt(LATENCY_SAMPLES)} sessions one at a time …`);
-      const { cold, warm } = await rehydrationLatency(http, ids);
+      log.detail(`${ID}: rehydrating ${fmt(samples)} sessions one at a time …`);
+      const { cold, warm } = await rehydrationLatency(http, ids, samples);
       recordLatency('rehydrate', 'First request after hibernation', cold);
       recordLatency('live', 'Request to a live session', warm);
     } finally {
@@ -204,17 +198,12 @@ export const hibernation: Scenario = {
     }
 
     log.detail(`${ID}: the same latencies with the SDK's default validator …`);
-    const plain = await launchHost(LATENCY_SAMPLES + LATENCY_WARMUP, false);
+    const plain = await launchHost(2 * samples, false);
     const plainHttp = new McpHttp(plain.url, 64);
     try {
       await warmUp(plainHttp, 32, deadline);
-      const ids = await openHibernated(
-        plain,
-        plainHttp,
-        LATENCY_SAMPLES + LATENCY_WARMUP,
-        deadline,
-      );
-      const { cold, warm } = await rehydrationLatency(plainHttp, ids);
+      const ids = await openHibernated(plain, plainHttp, 2 * samples, 2 * samples, deadline);
+      const { cold, warm } = await rehydrationLatency(plainHttp, ids, samples);
       recordLatency(
         'rehydrate-default',
         'First request after hibernation, default validator',
@@ -226,7 +215,7 @@ export const hibernation: Scenario = {
     }
     results.note(
       ID,
-      `${fmt(total)} sessions hibernated; latencies over ${fmt(LATENCY_SAMPLES)} sessions, one request at a time, from the harness process (loopback HTTP included).`,
+      `${fmt(total)} sessions hibernated; latencies over ${fmt(samples)} sessions, one request at a time, from the harness process (loopback HTTP included).`,
     );
   },
 };

@@ -9,8 +9,11 @@ import type { Scenario } from './scenario.js';
 
 const ID = 'large-population';
 const IDLE_TIMEOUT_SECONDS = 1_800;
-/** Tool calls sent, 8 at a time, while the control watches the event loop with no sweep. */
-const CONTROL_CALLS = 2_000;
+/**
+ * Tool calls sent, 8 at a time, while the control watches the event loop with no sweep: one per
+ * 50 sessions of the reaper's population (2 000 at 100 000).
+ */
+const CONTROL_CALLS_PER_SESSION = 1 / 50;
 
 /** The longest GC pause in a report, for the log and the notes. */
 function gcPause(report: LoopReport): string {
@@ -37,7 +40,7 @@ export const largePopulation: Scenario = {
     'takes a reading (memory per idle session), then opens the rest up to the reaper count ' +
     '(initialize only, 64 at a time). A first sweep runs at the real clock: nothing is expired, so ' +
     'it measures the scan of every session. Then a control: the host watches the event loop ' +
-    `in the same way while the harness sends ${fmt(CONTROL_CALLS)} \`tools/call echo\` (8 at a ` +
+    'in the same way while the harness sends `tools/call echo` (one per 50 sessions, 8 at a ' +
     'time) to sessions that are not expired, with no sweep running, to show the pauses any work ' +
     'meets at this population. A second sweep runs ' +
     '`SessionManager.reapExpiredSessions(now)` — the method the scheduled reaper calls — with ' +
@@ -60,6 +63,7 @@ export const largePopulation: Scenario = {
     const memoryCount = config.memorySessionsOursLarge;
     const total = config.reaperSessions;
     const expired = Math.round(total * config.reaperExpiredShare);
+    const controlCalls = Math.round(total * CONTROL_CALLS_PER_SESSION);
     if (expired > memoryCount) throw new Error('the expired share must fit in the memory count');
     log.step(
       `${ID} · ${fmt(memoryCount)} idle sessions for memory, ${fmt(total)} for the reaper, ${fmt(expired)} of them expired …`,
@@ -92,7 +96,7 @@ export const largePopulation: Scenario = {
       );
       const scan = await host.call<SweepReport>('sweep', {});
       await host.call('watch-start');
-      await boundedPool(CONTROL_CALLS, 8, deadline, (i) =>
+      await boundedPool(controlCalls, 8, deadline, (i) =>
         http.echo(unexpired[i % unexpired.length]),
       );
       const control = await host.call<LoopReport>('watch-stop');
@@ -105,7 +109,7 @@ export const largePopulation: Scenario = {
           `longest GC pause ${gcPause(sweep)})`,
       );
       log.detail(
-        `${ID}: control, ${fmt(CONTROL_CALLS)} tool calls and no sweep: worst delay ${fmt(control.maxDelayMs)} ms, ` +
+        `${ID}: control, ${fmt(controlCalls)} tool calls and no sweep: worst delay ${fmt(control.maxDelayMs)} ms, ` +
           `longest GC pause ${gcPause(control)}`,
       );
       const closedAll = await host.call<{ closed: number; durationMs: number }>('close-all');
@@ -150,7 +154,7 @@ export const largePopulation: Scenario = {
       results.record(
         figure(
           'control-max-delay',
-          `Control: worst event-loop delay while serving ${fmt(CONTROL_CALLS)} tool calls, no sweep`,
+          `Control: worst event-loop delay while serving ${fmt(controlCalls)} tool calls, no sweep`,
         ),
         'ours',
         control.maxDelayMs,
