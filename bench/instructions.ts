@@ -24,59 +24,22 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAllChildren, launch, type ChildServer } from './lib/children.js';
-import { boundedPool, McpHttp } from './lib/mcp-http.js';
-import { SERVER_IDS, type ServerId } from './lib/results.js';
-import { SERVERS, type Mode } from './lib/servers.js';
+import { McpHttp } from './lib/mcp-http.js';
+import type { ServerId } from './lib/results.js';
+import { SERVERS } from './lib/servers.js';
+import { openWorkSessions, runUnits, unitOptions } from './lib/units-of-work.js';
 
 const OUT_DIR = fileURLToPath(new URL('../callgrind/', import.meta.url));
-const FLOWS = ['echo', 'lifecycle'] as const;
-type Flow = (typeof FLOWS)[number];
 
 process.on('exit', killAllChildren);
 
-function option(name: string, fallback: string): string {
-  const prefix = `--${name}=`;
-  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? fallback;
-}
-
-function count(name: string, fallback: number): number {
-  const value = Number(option(name, String(fallback)));
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
-
-const servers = option('servers', 'ours,nest-sdk,baseline').split(',') as ServerId[];
-for (const id of servers) {
-  if (!SERVER_IDS.includes(id)) throw new Error(`unknown server "${id}"`);
-}
-const mode = option('mode', 'sse') as Mode;
-if (!['sse', 'json', 'stateless'].includes(mode)) throw new Error(`unknown mode "${mode}"`);
-const flow = option('flow', 'echo') as Flow;
-if (!FLOWS.includes(flow)) throw new Error(`--flow must be one of ${FLOWS.join(', ')}`);
-if (flow === 'lifecycle' && mode === 'stateless') throw new Error('stateless has no lifecycle');
-const warmup = count('warmup', 6000);
-const units = count('count', 1500);
-const concurrency = count('concurrency', 8);
-
-/**
- * Runs `total` units of work on `concurrency` workers, worker `w` on session `sessions[w]` (one
- * request in flight per session, as a client does).
- */
-async function work(http: McpHttp, sessions: string[], total: number): Promise<void> {
-  const worker = async (w: number) => {
-    for (let i = w; i < total; i += concurrency) {
-      if (flow === 'lifecycle') {
-        const id = await http.openSession();
-        await http.echo(id);
-        await http.close(id);
-      } else {
-        await http.echo(sessions[w]);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-}
+const options = unitOptions({
+  servers: ['ours', 'nest-sdk', 'baseline'],
+  warmup: 6000,
+  units: 1500,
+  concurrency: 8,
+});
+const { servers, mode, flow, warmup, units, concurrency } = options;
 
 /** Where instructions went: V8's garbage collector, its optimizing compilers, or the rest. */
 interface InstructionSplit {
@@ -155,13 +118,10 @@ async function measure(id: ServerId): Promise<InstructionSplit> {
     });
   const http = new McpHttp(server.url, concurrency);
   try {
-    const sessions =
-      flow === 'echo' && mode !== 'stateless'
-        ? await boundedPool(concurrency, concurrency, Infinity, () => http.openSession())
-        : [];
-    await work(http, sessions, warmup);
+    const sessions = await openWorkSessions(http, options);
+    await runUnits(http, sessions, warmup, options);
     control('--instr=on');
-    await work(http, sessions, units);
+    await runUnits(http, sessions, units, options);
     control('--instr=off');
     await server.stop(); // callgrind writes its counts when the process exits
     const split = readInstructions(pid);
