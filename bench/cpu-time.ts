@@ -1,23 +1,20 @@
 /**
  * Server CPU time per unit of work, split into user and system time, with the minor page faults,
- * read from `/proc/<pid>/stat` around a fixed number of units after a warm-up: the timed
- * counterpart of instructions.js, for the same flows and options. Servers alternate (A B, B A …)
- * for `--rounds` rounds. Linux only.
+ * read from the server (the probe's `resource-usage` command) around a fixed number of units
+ * after a warm-up: the timed counterpart of instructions.js, for the same flows and options.
+ * Servers alternate (A B, B A …) for `--rounds` rounds.
  *
  *   node build/bench/bench/cpu-time.js [--servers=ours,baseline] [--mode=sse]
  *     [--flow=echo|lifecycle] [--warmup=3000] [--count=3000] [--concurrency=32] [--rounds=2]
  *
  * Extra server flags come from BENCH_SERVER_NODE_ARGS (for example `--single-threaded-gc`).
  */
-import { readFileSync } from 'node:fs';
 import { killAllChildren, launch } from './lib/children.js';
 import { McpHttp } from './lib/mcp-http.js';
 import type { ServerId } from './lib/results.js';
 import { roundOrder, SERVERS } from './lib/servers.js';
 import { countOption, openWorkSessions, runUnits, unitOptions } from './lib/units-of-work.js';
-
-/** Microseconds per clock tick of /proc (USER_HZ, 100 on Linux). */
-const MICROSECONDS_PER_TICK = 10_000;
+import type { ResourceSample } from './servers/probe.js';
 
 process.on('exit', killAllChildren);
 
@@ -29,13 +26,6 @@ const options = unitOptions({
 });
 const rounds = countOption('rounds', 2);
 
-/** A process's CPU ticks and minor faults so far, from `/proc/<pid>/stat`. */
-function processStat(pid: number): { user: number; system: number; minorFaults: number } {
-  // Fields after the command name (which may hold spaces), counted from state = field 3.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return { minorFaults: Number(fields[7]), user: Number(fields[11]), system: Number(fields[12]) };
-}
-
 async function measure(id: ServerId, round: number): Promise<void> {
   const server = await launch({
     name: `${id}-cpu-time`,
@@ -46,12 +36,12 @@ async function measure(id: ServerId, round: number): Promise<void> {
   try {
     const sessions = await openWorkSessions(http, options);
     await runUnits(http, sessions, options.warmup, options);
-    const before = processStat(server.pid!);
+    const before = await server.call<ResourceSample>('resource-usage');
     const started = performance.now();
     await runUnits(http, sessions, options.units, options);
     const seconds = (performance.now() - started) / 1000;
-    const after = processStat(server.pid!);
-    const perUnit = (ticks: number) => ((ticks * MICROSECONDS_PER_TICK) / options.units).toFixed(0);
+    const after = await server.call<ResourceSample>('resource-usage');
+    const perUnit = (microseconds: number) => (microseconds / options.units).toFixed(0);
     console.log(
       `round ${round + 1} ${id}: ${(options.units / seconds).toFixed(0)} ${options.flow}/s; ` +
         `per ${options.flow}: user ${perUnit(after.user - before.user)} µs, ` +

@@ -1,7 +1,8 @@
 /**
  * Preloaded into every server under test (`node --expose-gc --import …/probe.js server.js`): answers
  * the harness's `memory` command over the IPC channel with `process.memoryUsage()`, after forcing
- * garbage collection when asked. The server itself gets no extra endpoint.
+ * garbage collection when asked, and its `cpu` and `resource-usage` commands with the process's
+ * CPU time. The server itself gets no extra endpoint.
  */
 import { setImmediate as tick } from 'node:timers/promises';
 import { writeHeapSnapshot } from 'node:v8';
@@ -34,6 +35,18 @@ registerCommand('memory', async (args): Promise<MemorySample> => {
 registerCommand('cpu', () => {
   const { user, system } = process.cpuUsage();
   return user + system;
+});
+
+/** CPU time so far, split, in microseconds, and minor page faults (`process.resourceUsage()`). */
+export interface ResourceSample {
+  user: number;
+  system: number;
+  minorFaults: number;
+}
+
+registerCommand('resource-usage', (): ResourceSample => {
+  const { userCPUTime, systemCPUTime, minorPageFault } = process.resourceUsage();
+  return { user: userCPUTime, system: systemCPUTime, minorFaults: minorPageFault };
 });
 
 /** Writes a heap snapshot (after forced GC) to the given path; returns the path. */
