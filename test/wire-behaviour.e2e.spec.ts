@@ -296,8 +296,9 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
       expect(res.text.startsWith('event: message')).toBe(true);
     });
 
-    it('writes an SSE response as its events come, without waiting on a timer', async () => {
+    it('answers an SSE request, priming event then result, without waiting on a timer', async () => {
       const id = await openRawSession(t.url);
+      // With setTimeout faked, a response that waits for a timer never arrives.
       jest.useFakeTimers({
         doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'performance'],
       });
@@ -308,6 +309,7 @@ describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
         });
         expect(res.status).toBe(200);
         expect(res.headers['content-type']).toBe('text/event-stream');
+        expect(res.text).toMatch(/^id: \S+\ndata: \n\n/);
         expect(sseMessages(res.text)[0].result.content[0].text).toBe('no timer');
       } finally {
         jest.useRealTimers();
