@@ -111,18 +111,19 @@ export const TARGETS: readonly Target[] = [
           r.value('large-population', `${kind}-max-delay`, 'ours'),
           (v) => v <= 20,
           (v) => {
-            const gc = r.value('large-population', `${kind}-gc-pause`, 'ours');
-            const pause = Number.isNaN(gc)
-              ? ''
-              : gc > 0
-                ? `; its longest GC pause ${fmt(gc)} ms`
-                : '; no GC pause in it';
-            const control = r.value('large-population', 'control-max-delay', 'ours');
-            const controlGc = r.value('large-population', 'control-gc-pause', 'ours');
-            const withoutSweep = Number.isNaN(control)
-              ? ''
-              : `; serving tool calls with no sweep, ${fmt(control)} ms, GC pause ${fmt(controlGc)} ms`;
-            return `${fmt(v)} ms (the sweep took ${fmt(r.value('large-population', `${kind}-ms`, 'ours'))} ms${pause}${withoutSweep})`;
+            const ours = (metric: string) => r.value('large-population', metric, 'ours');
+            const gc = ours(`${kind}-gc-pause`);
+            const control = ours('control-max-delay');
+            const details = [`the sweep took ${fmt(ours(`${kind}-ms`))} ms`];
+            if (!Number.isNaN(gc)) {
+              details.push(gc > 0 ? `its longest GC pause ${fmt(gc)} ms` : 'no GC pause in it');
+            }
+            if (!Number.isNaN(control)) {
+              details.push(
+                `serving tool calls with no sweep, ${fmt(control)} ms, GC pause ${fmt(ours('control-gc-pause'))} ms`,
+              );
+            }
+            return `${fmt(v)} ms (${details.join('; ')})`;
           },
         ),
       ),
