@@ -9,10 +9,10 @@
  *
  * Extra server flags come from BENCH_SERVER_NODE_ARGS (for example `--single-threaded-gc`).
  */
-import { killAllChildren, launch } from './lib/children.js';
+import { killAllChildren } from './lib/children.js';
 import { McpHttp } from './lib/mcp-http.js';
 import type { ServerId } from './lib/results.js';
-import { roundOrder, SERVERS } from './lib/servers.js';
+import { roundOrder, startServer } from './lib/servers.js';
 import { countOption, openWorkSessions, runUnits, unitOptions } from './lib/units-of-work.js';
 import type { ResourceSample } from './servers/probe.js';
 
@@ -27,10 +27,10 @@ const options = unitOptions({
 const rounds = countOption('rounds', 2);
 
 async function measure(id: ServerId, round: number): Promise<void> {
-  const server = await launch({
-    name: `${id}-cpu-time`,
-    entry: SERVERS[id].entry,
-    env: SERVERS[id].env(options.mode, 10_000),
+  const server = await startServer(id, {
+    mode: options.mode,
+    maxSessions: 10_000,
+    tag: 'cpu-time',
   });
   const http = new McpHttp(server.url, options.concurrency);
   try {
