@@ -61,8 +61,10 @@ export class McpHttp {
 
   /**
    * One request. A request that fails on a reused keep-alive connection before any answer is
-   * sent once more on a new one: the server closes idle connections after its keep-alive timeout
-   * (5 s), and a pause of the harness (a forced GC for a memory reading) can outlast it.
+   * sent once more on a connection of its own: the server closes idle connections after its
+   * keep-alive timeout (5 s), and a pause of the harness (a forced GC for a memory reading) can
+   * outlast it. The retry does not go back to the pool, whose other idle connections may be just
+   * as stale.
    */
   async send(
     method: string,
@@ -71,10 +73,10 @@ export class McpHttp {
     timeoutMs = 30_000,
   ): Promise<HttpReply> {
     try {
-      return await this.sendOnce(method, headers, body, timeoutMs);
+      return await this.sendOnce(method, headers, body, timeoutMs, this.agent);
     } catch (error) {
       if (!(error as { reusedSocket?: boolean }).reusedSocket) throw error;
-      return this.sendOnce(method, headers, body, timeoutMs);
+      return this.sendOnce(method, headers, body, timeoutMs, false);
     }
   }
 
@@ -83,6 +85,7 @@ export class McpHttp {
     headers: Record<string, string>,
     body: string | undefined,
     timeoutMs: number,
+    agent: Agent | false,
   ): Promise<HttpReply> {
     return new Promise((resolve, reject) => {
       const req = request(
@@ -95,7 +98,7 @@ export class McpHttp {
             body === undefined
               ? headers
               : { ...headers, 'content-length': Buffer.byteLength(body) },
-          agent: this.agent,
+          agent,
           timeout: timeoutMs,
         },
         (res) => {
