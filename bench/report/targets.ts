@@ -114,9 +114,13 @@ export const TARGETS: readonly Target[] = [
             const ours = (metric: string) => r.value('large-population', metric, 'ours');
             const gc = ours(`${kind}-gc-pause`);
             const control = ours('control-max-delay');
+            const outsideGc = ours(`${kind}-block-outside-gc`);
             const details = [`the sweep took ${fmt(ours(`${kind}-ms`))} ms`];
             if (!Number.isNaN(gc)) {
               details.push(gc > 0 ? `its longest GC pause ${fmt(gc)} ms` : 'no GC pause in it');
+            }
+            if (!Number.isNaN(outsideGc)) {
+              details.push(`longest block outside GC ${fmt(outsideGc)} ms`);
             }
             if (!Number.isNaN(control)) {
               details.push(

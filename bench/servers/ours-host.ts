@@ -22,6 +22,11 @@ export interface LoopReport {
   maxDelayMs: number;
   /** The longest garbage-collection pause, and its kind, if any. */
   longestGcPause: { ms: number; kind: string } | null;
+  /**
+   * The longest time the event loop was held by anything but the garbage collector: the longest
+   * gap between two turns of a 1 ms interval timer, less the interval and the GC pauses in it.
+   */
+  longestBlockOutsideGcMs: number;
 }
 
 /** One sweep; the event loop is measured from the call until 100 ms after it settled. */
@@ -33,6 +38,16 @@ export interface SweepReport extends LoopReport {
   durationMs: number;
 }
 
+/** A stretch of `performance.now()` time. */
+interface Span {
+  start: number;
+  end: number;
+}
+
+interface GcPause extends Span {
+  kind: string;
+}
+
 const GC_KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
   [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
@@ -40,16 +55,18 @@ const GC_KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
 };
 
-/** Records the longest garbage-collection pause from now until `stop()`. */
-function watchGcPauses(): { stop(): LoopReport['longestGcPause'] } {
-  let longest: LoopReport['longestGcPause'] = null;
+/** Records every garbage-collection pause from now until `stop()`. */
+function watchGcPauses(): { stop(): GcPause[] } {
+  const pauses: GcPause[] = [];
   const take = (entries: PerformanceEntry[]) => {
     for (const entry of entries) {
-      if (longest && entry.duration <= longest.ms) continue;
       // Node.js sets `detail.kind` on 'gc' entries; its typings do not declare it.
       const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
-      const kind = detail?.kind ?? -1;
-      longest = { ms: entry.duration, kind: GC_KINDS[kind] ?? 'other' };
+      pauses.push({
+        start: entry.startTime,
+        end: entry.startTime + entry.duration,
+        kind: GC_KINDS[detail?.kind ?? -1] ?? 'other',
+      });
     }
   };
   const observer = new PerformanceObserver((list) => take(list.getEntries()));
@@ -58,7 +75,66 @@ function watchGcPauses(): { stop(): LoopReport['longestGcPause'] } {
     stop() {
       take(observer.takeRecords());
       observer.disconnect();
-      return longest;
+      return pauses;
+    },
+  };
+}
+
+/** How often the turn timer asks to run, and the gap between its turns worth keeping. */
+const TURN_INTERVAL_MS = 1;
+const NOTABLE_GAP_MS = 2;
+
+/** Records the gaps between the turns of a 1 ms interval timer, from now until `stop()`. */
+function watchTurnGaps(): { stop(): Span[] } {
+  const gaps: Span[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - last >= NOTABLE_GAP_MS) gaps.push({ start: last, end: now });
+    last = now;
+  }, TURN_INTERVAL_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      return gaps;
+    },
+  };
+}
+
+function overlapMs(a: Span, b: Span): number {
+  return Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
+}
+
+/** Starts measuring the event loop (1 ms resolution) and GC pauses. */
+async function watchEventLoop(): Promise<{ stop(): LoopReport }> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  await sleep(20);
+  delay.reset();
+  const gcPauses = watchGcPauses();
+  const turnGaps = watchTurnGaps();
+  return {
+    stop() {
+      delay.disable();
+      const gaps = turnGaps.stop();
+      const pauses = gcPauses.stop();
+      const longest = pauses.reduce<GcPause | null>(
+        (worst, pause) =>
+          !worst || pause.end - pause.start > worst.end - worst.start ? pause : worst,
+        null,
+      );
+      const outsideGc = gaps.map(
+        (gap) =>
+          gap.end -
+          gap.start -
+          TURN_INTERVAL_MS -
+          pauses.reduce((sum, pause) => sum + overlapMs(gap, pause), 0),
+      );
+      return {
+        maxDelayMs: delay.max / 1e6,
+        longestGcPause: longest && { ms: longest.end - longest.start, kind: longest.kind },
+        longestBlockOutsideGcMs: Math.max(0, ...outsideGc),
+      };
     },
   };
 }
@@ -73,21 +149,6 @@ registerCommand('mark', async () => {
   await sleep(5);
   return { at };
 });
-
-/** Starts measuring the event loop (1 ms resolution) and GC pauses. */
-async function watchEventLoop(): Promise<{ stop(): LoopReport }> {
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
-  await sleep(20);
-  delay.reset();
-  const gcPauses = watchGcPauses();
-  return {
-    stop() {
-      delay.disable();
-      return { maxDelayMs: delay.max / 1e6, longestGcPause: gcPauses.stop() };
-    },
-  };
-}
 
 registerCommand('sweep', async (args): Promise<SweepReport> => {
   const { now } = args as { now: number };
