@@ -47,7 +47,9 @@ export const largePopulation: Scenario = {
     '`now` = mark + idle timeout, at which exactly the first tenth are expired, and closes them. ' +
     'The host times each sweep (call to settled promise) and records the event-loop delay with ' +
     '`perf_hooks.monitorEventLoopDelay` (1 ms resolution), and the longest garbage-collection ' +
-    "pause (PerformanceObserver 'gc' entries), from the call until 100 ms after it settled. " +
+    "pause (PerformanceObserver 'gc' entries) and the longest block outside those pauses (the " +
+    'longest gap between turns of a 1 ms interval timer, less the interval and the pauses in it), ' +
+    'from the call until 100 ms after it settled. ' +
     'Last, the host closes every other session (`SessionManager.closeAll`, as at shutdown; the ' +
     'memory scenario closes its sessions with DELETE), and after 1 s a last reading shows what ' +
     'the heap kept.',
