@@ -1,7 +1,7 @@
 /**
- * Server CPU time per unit of work, split into user and system time, with the minor page faults,
- * read from the server (the probe's `resource-usage` command) around a fixed number of units
- * after a warm-up: the timed counterpart of instructions.js, for the same flows and options.
+ * Server CPU time per unit of work, split into user and system time, with the minor page faults
+ * and the voluntary context switches (how often a thread waited), read from the server (the
+ * probe's `resource-usage` command) around a fixed number of units after a warm-up: the timed counterpart of instructions.js, for the same flows and options.
  * Servers alternate (A B, B A …) for `--rounds` rounds.
  *
  *   node build/bench/bench/cpu-time.js [--servers=ours,baseline] [--mode=sse]
@@ -41,12 +41,13 @@ async function measure(id: ServerId, round: number): Promise<void> {
     await runUnits(http, sessions, options.units, options);
     const seconds = (performance.now() - started) / 1000;
     const after = await server.call<ResourceSample>('resource-usage');
-    const perUnit = (microseconds: number) => (microseconds / options.units).toFixed(0);
+    const perUnit = (key: keyof ResourceSample, digits = 0) =>
+      ((after[key] - before[key]) / options.units).toFixed(digits);
     console.log(
       `round ${round + 1} ${id}: ${(options.units / seconds).toFixed(0)} ${options.flow}/s; ` +
-        `per ${options.flow}: user ${perUnit(after.user - before.user)} µs, ` +
-        `system ${perUnit(after.system - before.system)} µs, ` +
-        `${((after.minorFaults - before.minorFaults) / options.units).toFixed(1)} minor faults`,
+        `per ${options.flow}: user ${perUnit('user')} µs, system ${perUnit('system')} µs, ` +
+        `${perUnit('minorFaults', 1)} minor faults, ` +
+        `${perUnit('voluntaryContextSwitches', 2)} voluntary context switches`,
     );
   } finally {
     http.destroy();

@@ -37,16 +37,26 @@ registerCommand('cpu', () => {
   return user + system;
 });
 
-/** CPU time so far, split, in microseconds, and minor page faults (`process.resourceUsage()`). */
+/**
+ * CPU time so far, split, in microseconds, minor page faults and voluntary context switches
+ * (`process.resourceUsage()`).
+ */
 export interface ResourceSample {
   user: number;
   system: number;
   minorFaults: number;
+  /** Times a thread of the process gave up the CPU to wait (for I/O, a lock, a timer). */
+  voluntaryContextSwitches: number;
 }
 
 registerCommand('resource-usage', (): ResourceSample => {
-  const { userCPUTime, systemCPUTime, minorPageFault } = process.resourceUsage();
-  return { user: userCPUTime, system: systemCPUTime, minorFaults: minorPageFault };
+  const usage = process.resourceUsage();
+  return {
+    user: usage.userCPUTime,
+    system: usage.systemCPUTime,
+    minorFaults: usage.minorPageFault,
+    voluntaryContextSwitches: usage.voluntaryContextSwitches,
+  };
 });
 
 /** Writes a heap snapshot (after forced GC) to the given path; returns the path. */
