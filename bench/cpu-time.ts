@@ -1,7 +1,8 @@
 /**
  * Server CPU time per unit of work, split into user and system time, with the minor page faults
- * and the voluntary context switches (how often a thread waited), read from the server (the
- * probe's `resource-usage` command) around a fixed number of units after a warm-up: the timed counterpart of instructions.js, for the same flows and options.
+ * and the voluntary context switches (how often a thread waited; the load generator's too), read
+ * from the server (the probe's `resource-usage` command) around a fixed number of units after a
+ * warm-up: the timed counterpart of instructions.js, for the same flows and options.
  * Servers alternate (A B, B A …) for `--rounds` rounds.
  *
  *   node build/bench/bench/cpu-time.js [--servers=ours,baseline] [--mode=sse]
@@ -37,9 +38,11 @@ async function measure(id: ServerId, round: number): Promise<void> {
     const sessions = await openWorkSessions(http, options);
     await runUnits(http, sessions, options.warmup, options);
     const before = await server.call<ResourceSample>('resource-usage');
+    const clientBefore = process.resourceUsage().voluntaryContextSwitches;
     const started = performance.now();
     await runUnits(http, sessions, options.units, options);
     const seconds = (performance.now() - started) / 1000;
+    const clientSwitches = process.resourceUsage().voluntaryContextSwitches - clientBefore;
     const after = await server.call<ResourceSample>('resource-usage');
     const perUnit = (key: keyof ResourceSample, digits = 0) =>
       ((after[key] - before[key]) / options.units).toFixed(digits);
@@ -47,7 +50,8 @@ async function measure(id: ServerId, round: number): Promise<void> {
       `round ${round + 1} ${id}: ${(options.units / seconds).toFixed(0)} ${options.flow}/s; ` +
         `per ${options.flow}: user ${perUnit('user')} µs, system ${perUnit('system')} µs, ` +
         `${perUnit('minorFaults', 1)} minor faults, ` +
-        `${perUnit('voluntaryContextSwitches', 2)} voluntary context switches`,
+        `${perUnit('voluntaryContextSwitches', 2)} voluntary context switches ` +
+        `(the load generator's: ${(clientSwitches / options.units).toFixed(2)})`,
     );
   } finally {
     http.destroy();
