@@ -124,7 +124,11 @@ export const throughputSse = throughput(
   SESSIONS_METHOD(
     'servers in SSE mode (each POST is answered by a `text/event-stream`); ours with its default ' +
       "bounded event store, the baseline with the SDK examples' `InMemoryEventStore`, so both are " +
-      'resumable and both write a priming event and event ids',
+      'resumable and both write a priming event and event ids. The Node bridge that both use ' +
+      "(@hono/node-server) holds each of the baseline's SSE responses for a timer (about 1 ms) " +
+      'before it writes it, which under this load releases them in bursts; ours writes each ' +
+      'response as soon as it is ready (docs/PERFORMANCE.md, "Fixed later: a timer on every SSE ' +
+      'response")',
   ),
 );
 
