@@ -12,3 +12,10 @@ export function spread(samples: readonly number[]): number {
   const m = median(samples);
   return m === 0 ? 0 : (Math.max(...samples) - Math.min(...samples)) / Math.abs(m);
 }
+
+/** The sample at fraction `p` of the sorted samples (0.5: the upper median, 0.99: the p99). */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}

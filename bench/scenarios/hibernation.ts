@@ -4,6 +4,7 @@ import { fmt, log } from '../lib/log.js';
 import { boundedPool, McpHttp } from '../lib/mcp-http.js';
 import { MiB, readMemory, warmUp } from '../lib/memory.js';
 import { launchOursHost } from '../lib/servers.js';
+import { percentile } from '../lib/stats.js';
 import type { MemorySample } from '../servers/probe.js';
 import type { Scenario } from './scenario.js';
 
@@ -13,11 +14,6 @@ const BATCH = 1_000;
 /** How long the process may take to settle after the last sweep, and the RSS change that ends it. */
 const SETTLE_SECONDS = 20;
 const SETTLED_RSS_CHANGE = 2 * MiB;
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
 
 function launchHost(sessions: number, lazyValidator: boolean): Promise<ChildServer> {
   return launchOursHost(sessions, {

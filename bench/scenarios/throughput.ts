@@ -2,7 +2,27 @@ import { fmt } from '../lib/log.js';
 import { loadProblems, runLoad } from '../lib/load.js';
 import { boundedPool, ECHO_BODY, isEchoResult, McpHttp, SESSION_HEADERS } from '../lib/mcp-http.js';
 import { startServer, type Mode } from '../lib/servers.js';
+import { percentile } from '../lib/stats.js';
 import { alternate, type Scenario, type ScenarioContext } from './scenario.js';
+
+/** Requests sent one at a time after the measured window, for the latency of an idle server. */
+const SOLO_REQUESTS = 200;
+
+/** The latency of `tools/call echo` sent one at a time over one session (none if stateless). */
+async function soloLatency(url: string, sessionId: string | undefined): Promise<number[]> {
+  const http = new McpHttp(url, 1);
+  try {
+    const samples: number[] = [];
+    for (let i = 0; i < SOLO_REQUESTS; i++) {
+      const began = performance.now();
+      await http.echo(sessionId);
+      samples.push(performance.now() - began);
+    }
+    return samples;
+  } finally {
+    http.destroy();
+  }
+}
 
 /** Throughput and latency of `tools/call echo`, over established sessions or stateless. */
 function throughput(mode: Mode, id: string, title: string, method: string): Scenario {
@@ -12,7 +32,7 @@ function throughput(mode: Mode, id: string, title: string, method: string): Scen
     method,
     // @rekog/mcp-nest is compared in its stateful mode, as the issue asks.
     servers: mode === 'stateless' ? ['ours', 'baseline', 'ceiling'] : undefined,
-    estimateSeconds: (c, servers) => c.rounds * servers * (c.warmupSeconds + c.measureSeconds + 2),
+    estimateSeconds: (c, servers) => c.rounds * servers * (c.warmupSeconds + c.measureSeconds + 3),
     run: (context: ScenarioContext) =>
       alternate(scenario, context, async (server, round) => {
         const { config, results } = context;
@@ -52,6 +72,7 @@ function throughput(mode: Mode, id: string, title: string, method: string): Scen
           const cpuBefore = await child.call<number>('cpu');
           const r = await runLoad({ ...load, durationSeconds: config.measureSeconds });
           const cpuPerRequest = ((await child.call<number>('cpu')) - cpuBefore) / (r.ok + r.non2xx);
+          const solo = await soloLatency(child.url, sessionIds[0]);
           const figure = { scenario: id };
           results.record(
             {
@@ -74,6 +95,22 @@ function throughput(mode: Mode, id: string, title: string, method: string): Scen
             server,
             r.p99,
           );
+          for (const [metric, p] of [
+            ['solo-p50', 0.5],
+            ['solo-p99', 0.99],
+          ] as const) {
+            results.record(
+              {
+                ...figure,
+                metric,
+                label: `Latency ${metric.slice(5)}, one request at a time`,
+                unit: 'ms',
+                better: 'lower',
+              },
+              server,
+              percentile(solo, p),
+            );
+          }
           results.record(
             {
               ...figure,
@@ -96,10 +133,13 @@ function throughput(mode: Mode, id: string, title: string, method: string): Scen
   return scenario;
 }
 
-const CPU_NOTE =
+const FIGURES_NOTE =
   "Server CPU time per request is the server process's `process.cpuUsage()` over the measured " +
   'window divided by the responses in it: it depends less than throughput on what else the ' +
-  'machine runs.';
+  'machine runs. After the load, the harness sends ' +
+  `${SOLO_REQUESTS} \`tools/call echo\` one at a time over one connection (and one session, ` +
+  'unless stateless), timed with `performance.now()`: the latency a client meets when the ' +
+  'server is not saturated.';
 
 const SESSIONS_METHOD = (responses: string) =>
   `Each server is started fresh; the harness opens 64 sessions (initialize + ` +
@@ -108,7 +148,7 @@ const SESSIONS_METHOD = (responses: string) =>
   `(every request carries its connection's \`Mcp-Session-Id\`), one request in flight per ` +
   `connection, ${responses}. A warm-up window precedes the measured window. Throughput counts ` +
   `2xx responses whose body carries the echo result; latency is autocannon's (1 ms resolution). ` +
-  CPU_NOTE;
+  FIGURES_NOTE;
 
 export const throughputJson = throughput(
   'json',
@@ -141,5 +181,5 @@ export const stateless = throughput(
     '`simpleStatelessStreamableHttp` pattern. autocannon sends `tools/call echo` without ' +
     'initialize over 64 connections, as a stateless client may. @rekog/mcp-nest is compared in ' +
     'its stateful mode only. ' +
-    CPU_NOTE,
+    FIGURES_NOTE,
 );
