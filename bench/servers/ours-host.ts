@@ -101,6 +101,10 @@ function watchTurnGaps(): { stop(): Span[] } {
   };
 }
 
+function lengthMs(span: Span): number {
+  return span.end - span.start;
+}
+
 function overlapMs(a: Span, b: Span): number {
   return Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
 }
@@ -119,20 +123,18 @@ async function watchEventLoop(): Promise<{ stop(): LoopReport }> {
       const gaps = turnGaps.stop();
       const pauses = gcPauses.stop();
       const longest = pauses.reduce<GcPause | null>(
-        (worst, pause) =>
-          !worst || pause.end - pause.start > worst.end - worst.start ? pause : worst,
+        (worst, pause) => (!worst || lengthMs(pause) > lengthMs(worst) ? pause : worst),
         null,
       );
       const outsideGc = gaps.map(
         (gap) =>
-          gap.end -
-          gap.start -
+          lengthMs(gap) -
           TURN_INTERVAL_MS -
           pauses.reduce((sum, pause) => sum + overlapMs(gap, pause), 0),
       );
       return {
         maxDelayMs: delay.max / 1e6,
-        longestGcPause: longest && { ms: longest.end - longest.start, kind: longest.kind },
+        longestGcPause: longest && { ms: lengthMs(longest), kind: longest.kind },
         longestBlockOutsideGcMs: Math.max(0, ...outsideGc),
       };
     },
