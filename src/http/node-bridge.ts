@@ -27,9 +27,10 @@ export async function serveNodeRequest(
 }
 
 /**
- * Holds the socket's writes until the event loop's next check phase, so that the headers, the
- * priming event and a result that is ready in the same turn leave in one write, as the bridge's
- * read-ahead did, without waiting for a timer.
+ * Holds the socket's writes until the response ends (Node's `end()` uncorks the socket fully) or,
+ * for a response still streaming, until the event loop's next check phase. So the headers, which
+ * the bridge flushes on their own, the priming event and a result that is ready in the same turn
+ * leave in one write, as the bridge's read-ahead did, without waiting for a timer.
  */
 function coalesceWritesOfThisTurn(res: ServerResponse): void {
   const socket = res.socket;
