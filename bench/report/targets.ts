@@ -27,7 +27,8 @@ const ratio = (v: number) => `${v.toFixed(2)}×`;
 
 /**
  * ours / baseline of a higher-is-better figure is at least `min`. The server CPU time per unit of
- * work (`cpuMetric`), which a busy machine disturbs less, is shown beside it.
+ * work (`cpuMetric`), which a busy machine disturbs less, is shown beside it, and the latency of
+ * requests sent one at a time where the scenario measured it.
  */
 function atLeastBaseline(
   scenario: string,
@@ -44,12 +45,16 @@ function atLeastBaseline(
         (v) => v >= min,
         (v) => {
           const cpu = r.ratio(scenario, cpuMetric, 'baseline');
-          return (
-            `${ratio(v)} (${fmt(r.value(scenario, metric, 'ours'))} vs ${fmt(r.value(scenario, metric, 'baseline'))})` +
-            (Number.isFinite(cpu)
-              ? `; server CPU per unit of work ${ratio(cpu)} the baseline's`
-              : '')
-          );
+          const soloP50 = r.ratio(scenario, 'solo-p50', 'baseline');
+          const details = [
+            `${ratio(v)} (${fmt(r.value(scenario, metric, 'ours'))} vs ${fmt(r.value(scenario, metric, 'baseline'))})`,
+          ];
+          if (Number.isFinite(cpu))
+            details.push(`server CPU per unit of work ${ratio(cpu)} the baseline's`);
+          if (Number.isFinite(soloP50)) {
+            details.push(`latency p50 one request at a time ${ratio(soloP50)} the baseline's`);
+          }
+          return details.join('; ');
         },
       ),
     ],
