@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { enableCpuProfiles, killAllChildren, PROFILE_DIR } from './lib/children.js';
+import { option } from './lib/command-line.js';
 import { makeConfig } from './lib/config.js';
 import { fmt, log } from './lib/log.js';
 import { loadAverage, machine, versions } from './lib/machine.js';
@@ -46,11 +47,6 @@ process.on('unhandledRejection', (error) => {
   killAllChildren();
   process.exit(1);
 });
-
-function option(name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
-}
 
 const quick = process.argv.includes('--quick');
 /** Only a full run of everything, as configured, replaces the published figures. */

@@ -2,6 +2,7 @@
  * The units of work that the per-unit tools (instructions.ts, cpu-time.ts) run against one
  * server, and their shared command-line options.
  */
+import { option } from './command-line.js';
 import { boundedPool, type McpHttp } from './mcp-http.js';
 import { SERVER_IDS, type ServerId } from './results.js';
 import type { Mode } from './servers.js';
@@ -22,14 +23,9 @@ export interface UnitOptions {
   concurrency: number;
 }
 
-function option(name: string, fallback: string): string {
-  const prefix = `--${name}=`;
-  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? fallback;
-}
-
 /** A positive integer option. */
 export function countOption(name: string, fallback: number): number {
-  const value = Number(option(name, String(fallback)));
+  const value = Number(option(name) ?? fallback);
   if (!Number.isInteger(value) || value <= 0)
     throw new Error(`--${name} must be a positive integer`);
   return value;
@@ -37,13 +33,13 @@ export function countOption(name: string, fallback: number): number {
 
 /** Reads --servers, --mode, --flow, --warmup, --count and --concurrency from the command line. */
 export function unitOptions(defaults: Omit<UnitOptions, 'mode' | 'flow'>): UnitOptions {
-  const servers = option('servers', defaults.servers.join(',')).split(',') as ServerId[];
+  const servers = (option('servers') ?? defaults.servers.join(',')).split(',') as ServerId[];
   for (const id of servers) {
     if (!SERVER_IDS.includes(id)) throw new Error(`unknown server "${id}"`);
   }
-  const mode = option('mode', 'sse') as Mode;
+  const mode = (option('mode') ?? 'sse') as Mode;
   if (!['sse', 'json', 'stateless'].includes(mode)) throw new Error(`unknown mode "${mode}"`);
-  const flow = option('flow', 'echo') as Flow;
+  const flow = (option('flow') ?? 'echo') as Flow;
   if (!FLOWS.includes(flow)) throw new Error(`--flow must be one of ${FLOWS.join(', ')}`);
   if (flow === 'lifecycle' && mode === 'stateless') throw new Error('stateless has no lifecycle');
   return {
