@@ -8,8 +8,9 @@
  *   node build/bench/bench/scavenge-scaling.js [MiB…=250,1000,3500]
  */
 import { spawnSync } from 'node:child_process';
-import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { lengthMs, watchGcPauses } from './lib/gc-pauses.js';
+import { percentile } from './lib/stats.js';
 
 /** Bytes one retained object and its slot take, roughly. */
 const BYTES_PER_OBJECT = 56;
@@ -30,14 +31,7 @@ function measure(mebibytes: number): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
-  const pauses: number[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
-      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) pauses.push(entry.duration);
-    }
-  });
-  observer.observe({ entryTypes: ['gc'] });
+  const gcPauses = watchGcPauses();
   const ring = new Array<object>(20_000);
   let k = 0;
   const end = performance.now() + CHURN_MS;
@@ -46,13 +40,15 @@ function measure(mebibytes: number): void {
     if (performance.now() < end) setImmediate(churn);
     else
       setImmediate(() => {
-        observer.disconnect();
-        const sorted = pauses.sort((a, b) => a - b);
-        const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+        const pauses = gcPauses
+          .stop()
+          .filter((pause) => pause.kind === 'scavenge')
+          .map(lengthMs);
+        const median = pauses.length > 0 ? percentile(pauses, 0.5) : 0;
+        const max = Math.max(0, ...pauses);
         const heapMiB = process.memoryUsage().heapUsed / 1024 / 1024;
         const retained = chunks.length * 1_000;
-        const max = sorted.at(-1) ?? 0;
-        console.log(JSON.stringify({ retained, scavenges: sorted.length, median, max, heapMiB }));
+        console.log(JSON.stringify({ retained, scavenges: pauses.length, median, max, heapMiB }));
       });
   };
   churn();

@@ -5,14 +5,10 @@
  * clock value while measuring the event loop, measure the event loop while the harness sends
  * requests (the sweep's control), hibernate every quiet session, and close them all.
  */
-import {
-  constants,
-  monitorEventLoopDelay,
-  PerformanceObserver,
-  type PerformanceEntry,
-} from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SessionManager } from '../../src/index.js';
+import { lengthMs, watchGcPauses, type GcPause, type Span } from '../lib/gc-pauses.js';
 import { announceReady, registerCommand } from './ipc.js';
 import { startOurs } from './ours-app.js';
 
@@ -38,48 +34,6 @@ export interface SweepReport extends LoopReport {
   durationMs: number;
 }
 
-/** A stretch of `performance.now()` time. */
-interface Span {
-  start: number;
-  end: number;
-}
-
-interface GcPause extends Span {
-  kind: string;
-}
-
-const GC_KINDS: Record<number, string> = {
-  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
-  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
-  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
-  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
-};
-
-/** Records every garbage-collection pause from now until `stop()`. */
-function watchGcPauses(): { stop(): GcPause[] } {
-  const pauses: GcPause[] = [];
-  const take = (entries: PerformanceEntry[]) => {
-    for (const entry of entries) {
-      // Node.js sets `detail.kind` on 'gc' entries; its typings do not declare it.
-      const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
-      pauses.push({
-        start: entry.startTime,
-        end: entry.startTime + entry.duration,
-        kind: GC_KINDS[detail?.kind ?? -1] ?? 'other',
-      });
-    }
-  };
-  const observer = new PerformanceObserver((list) => take(list.getEntries()));
-  observer.observe({ entryTypes: ['gc'] });
-  return {
-    stop() {
-      take(observer.takeRecords());
-      observer.disconnect();
-      return pauses;
-    },
-  };
-}
-
 /** How often the turn timer asks to run, and the gap between its turns worth keeping. */
 const TURN_INTERVAL_MS = 1;
 const NOTABLE_GAP_MS = 2;
@@ -99,10 +53,6 @@ function watchTurnGaps(): { stop(): Span[] } {
       return gaps;
     },
   };
-}
-
-function lengthMs(span: Span): number {
-  return span.end - span.start;
 }
 
 function overlapMs(a: Span, b: Span): number {
