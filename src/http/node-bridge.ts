@@ -17,36 +17,33 @@ export async function serveNodeRequest(
   const listener = getRequestListener(
     async (request) => {
       const response = await transport.handleRequest(request, { parsedBody: body, authInfo });
-      if (req.httpVersion === '1.1') streamAsItComes(response);
+      if (req.httpVersion === '1.1') streamAsItComes(response, res);
       return response;
     },
     { overrideGlobalObjects: false },
   );
-  coalesceWritesOfThisTurn(res);
   await listener(req, res);
 }
 
 /**
- * Holds the socket's writes until the response ends (Node's `end()` uncorks the socket fully) or,
- * for a response still streaming, until the event loop's next check phase. So the headers, which
- * the bridge flushes on their own, the priming event and a result that is ready in the same turn
- * leave in one write, as the bridge's read-ahead did, without waiting for a timer.
+ * Lets the bridge write an SSE response's events as the transport produces them, in as few
+ * writes as it can.
+ *
+ * - The response is marked chunked. Unmarked, the bridge reads ahead to learn the length, and
+ *   when the first event (the priming event) is ready before the second (the result), it waits
+ *   for a timer: about 1 ms, more on a busy machine, on every SSE response.
+ * - The socket is corked until the response ends (Node's `end()` uncorks it fully) or, for a
+ *   response still streaming, until the event loop's next check phase. So the headers, which the
+ *   bridge flushes on their own, the priming event and a result ready in the same turn leave in
+ *   one write, as with the read-ahead, without the timer.
+ *
+ * Other responses are left as they are: the bridge writes them whole, in one write.
  */
-function coalesceWritesOfThisTurn(res: ServerResponse): void {
+function streamAsItComes(response: Response, res: ServerResponse): void {
+  if (!response.body || response.headers.get('content-type') !== 'text/event-stream') return;
+  response.headers.set('transfer-encoding', 'chunked');
   const socket = res.socket;
   if (!socket) return;
   socket.cork();
   setImmediate(() => socket.uncork());
-}
-
-/**
- * Marks an SSE response as chunked, so that the bridge writes each event as the transport
- * produces it. Unmarked, the bridge reads ahead to learn the length, and when the first event
- * (the priming event) is ready before the second (the result), it waits for a timer: about
- * 1 ms, more on a busy machine, on every SSE response.
- */
-function streamAsItComes(response: Response): void {
-  if (response.body && response.headers.get('content-type') === 'text/event-stream') {
-    response.headers.set('transfer-encoding', 'chunked');
-  }
 }
