@@ -8,12 +8,9 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import {
-  LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
   type InitializeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable, Subject } from 'rxjs';
 import { checkDnsRebinding } from './http/dns-rebinding.js';
@@ -24,13 +21,18 @@ import {
   requestIdsOf,
 } from './http/json-rpc-body.js';
 import {
-  JsonRpcErrorCode,
+  INTERNAL_ERROR,
   methodNotAllowed,
+  principalQuotaReached,
+  REQUEST_ID_IN_FLIGHT,
   SESSION_ID_MALFORMED,
   SESSION_ID_REQUIRED,
   SESSION_MOVED,
   SESSION_NOT_FOUND,
+  SESSION_NOT_RESUMED,
   SESSION_STORE_UNAVAILABLE,
+  sessionProtocolVersionUnsupported,
+  sessionsFull,
   SHUTTING_DOWN,
   unsupportedProtocolVersion,
   writeJsonRpcError,
@@ -39,22 +41,17 @@ import {
 import { serveNodeRequest } from './http/node-bridge.js';
 import type { HttpResponse } from './http/http-response.js';
 import { endResponse, OpenResponses } from './http/open-responses.js';
-import type { ForwardedRequest } from './cluster/cluster-messages.js';
-import {
-  endToEndHeaders,
-  type RemoteResponse,
-  sendWebResponse,
-} from './cluster/remote-response.js';
-import { sessionFromRecord, type SessionRecord } from './cluster/session-record.js';
 import type { SessionCluster } from './cluster/session-cluster.js';
+import { ClusterSessionRouter, type SessionHost } from './cluster/cluster-session-router.js';
 import { SessionRecordKeeper } from './cluster/session-record-keeper.js';
 import { SessionIdTakenError } from './cluster/redis-session-registry.js';
 import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.builder.js';
 import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
 import type { McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
-import { flatString } from './flat-string.js';
 import { actInBatches, sweepInSlices } from './sweep.js';
+import type { SessionExchange } from './session-exchange.js';
+import { SessionTable } from './session-table.js';
 import { createServer, findServerFactory } from './mcp-server-factory.resolver.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
 import { type LiveSession, McpSession, type SessionInfo, type SessionLimits } from './session.js';
@@ -67,20 +64,6 @@ type SessionEventWithoutTime = SessionEvent extends infer E
     ? Omit<E, 'at'>
     : never
   : never;
-
-/** One request to a session: from a client of this replica, or forwarded by another replica. */
-interface SessionExchange {
-  method: string;
-  protocolVersion: string | string[] | undefined;
-  /** The parsed JSON-RPC body of a POST. */
-  body: unknown;
-  res: HttpResponse;
-  /** Hands the request to the session's transport and writes its response. */
-  serve(transport: WebStandardStreamableHTTPServerTransport): Promise<void>;
-}
-
-/** How many times a request looks a session up in the cluster before it gives up with 503. */
-const CLUSTER_ATTEMPTS = 3;
 
 /** Session ids are visible ASCII only (0x21–0x7E), as the transport specification requires. */
 const SESSION_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
@@ -97,14 +80,11 @@ export class SessionManager
   implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger(SessionManager.name);
-  private readonly sessions = new Map<string, McpSession>();
+  private readonly sessions = new SessionTable();
   private readonly statelessServers = new Set<McpServerInstance>();
   private readonly lifecycle = new Subject<SessionEvent>();
   private state: ManagerState = 'created';
   private serverFactory!: McpServerFactory;
-  private pendingSessions = 0;
-  /** Sessions (live and opening) per principal, for `maxSessionsPerPrincipal`. */
-  private readonly principalSessions = new Map<string, number>();
   private readonly openResponses = new OpenResponses();
   private readonly builder: LiveSessionBuilder;
   private readonly limits: SessionLimits;
@@ -114,8 +94,8 @@ export class SessionManager
   private readonly records: SessionRecordKeeper | undefined;
   /** Sessions released to the cluster: their requests still here are told to retry, not 404. */
   private readonly released = new WeakSet<McpSession>();
-  /** Sessions being taken over from the cluster, so that concurrent requests claim them once. */
-  private readonly adoptions = new Map<string, Promise<McpSession | undefined>>();
+  /** Requests that cross replicas, with `sessionStore: 'redis'`. */
+  private readonly router: ClusterSessionRouter | undefined;
 
   /**
    * Lifecycle events: a session created, hibernated, rehydrated, and closed with its reason.
@@ -135,7 +115,31 @@ export class SessionManager
       lifetimeMs: options.maxSessionLifetimeMs,
     };
     this.cluster = options.cluster;
-    this.records = this.cluster && new SessionRecordKeeper(this.cluster, this.limits);
+    if (this.cluster) {
+      this.records = new SessionRecordKeeper(this.cluster, this.limits);
+      this.router = new ClusterSessionRouter(
+        this.cluster,
+        this.records,
+        this.sessions,
+        this.limits,
+        this.asSessionHost(),
+      );
+    }
+  }
+
+  /** What the cluster router may do with the sessions held here. */
+  private asSessionHost(): SessionHost {
+    return {
+      isDraining: () => this.state === 'draining',
+      lookup: (sessionId, principal) => this.lookup(sessionId, principal),
+      serveOnSession: (session, exchange) => this.serveOnSession(session, exchange),
+      trackUnheld: (res) => this.track(res, undefined, false),
+      terminate: (session, reason) => this.terminate(session, reason),
+      endUnheld: async (sessionId, principal, reason) => {
+        this.publish({ type: 'closed', sessionId, principal, reason });
+        await this.purgeEvents(sessionId);
+      },
+    };
   }
 
   /**
@@ -151,7 +155,7 @@ export class SessionManager
     this.serverFactory = findServerFactory(this.moduleRef);
     this.state = 'running';
     return this.cluster?.join({
-      serve: (request, res) => this.serveForwarded(request, res),
+      serve: (request, res) => this.router!.serveForwarded(request, res),
       close: ({ sessionId, reason }) => {
         const session = this.sessions.get(sessionId);
         if (session) void this.terminate(session, reason);
@@ -159,7 +163,7 @@ export class SessionManager
       revoke: (sessionId) => this.drop([sessionId]),
       drop: (sessionIds) => this.drop(sessionIds),
       busyRenewals: () => this.records!.busyRenewals(this.sessions.values()),
-      heldSessionIds: () => [...this.sessions.keys()],
+      heldSessionIds: () => this.sessions.ids(),
     });
   }
 
@@ -214,11 +218,7 @@ export class SessionManager
       await this.route(req, res);
     } catch (error) {
       this.logger.error(`Unhandled error serving ${req.method} ${req.url}`, (error as Error).stack);
-      writeJsonRpcError(res, {
-        status: 500,
-        code: JsonRpcErrorCode.InternalError,
-        message: 'Internal error',
-      });
+      writeJsonRpcError(res, INTERNAL_ERROR);
     }
   }
 
@@ -285,7 +285,7 @@ export class SessionManager
    * sessions of the whole cluster, each exactly once.
    */
   async reapExpiredSessions(now = Date.now()): Promise<number> {
-    if (this.cluster) return this.reapExpiredInCluster(this.cluster, now);
+    if (this.router) return this.router.reapExpired(now);
     const expired: Array<{ session: McpSession; reason: SessionCloseReason }> = [];
     await sweepInSlices(this.sessions.values(), (session) => {
       const reason = session.expiry(now, this.limits);
@@ -293,33 +293,6 @@ export class SessionManager
     });
     await actInBatches(expired, ({ session, reason }) => this.terminate(session, reason));
     return expired.length;
-  }
-
-  /**
-   * Claims the cluster's expired sessions and ends each: here if this replica holds it, else on
-   * the replica that does, else (its replica is gone) here without a server to close.
-   */
-  private async reapExpiredInCluster(cluster: SessionCluster, now: number): Promise<number> {
-    const batch = 1000;
-    let reaped = 0;
-    for (;;) {
-      const expired = await cluster.registry.claimExpired(now, batch);
-      for (const { id, owner, ownerAlive, principal, createdAt } of expired) {
-        const lifetimeMs = this.limits.lifetimeMs;
-        const reason = lifetimeMs !== null && now - createdAt >= lifetimeMs ? 'expired' : 'idle';
-        const session = this.sessions.get(id);
-        if (session) {
-          await this.terminate(session, reason);
-        } else if (ownerAlive && owner !== cluster.replicaId) {
-          cluster.forwarder.send(owner, { type: 'close', sessionId: id, reason });
-        } else {
-          this.publish({ type: 'closed', sessionId: id, principal, reason });
-          await this.purgeEvents(id);
-        }
-      }
-      reaped += expired.length;
-      if (expired.length < batch) return reaped;
-    }
   }
 
   /** Lets go of sessions held here that another replica took over (or that ended elsewhere). */
@@ -357,7 +330,7 @@ export class SessionManager
     }
     const principal = this.options.principalResolver(req);
     const session = this.lookup(sessionId, principal);
-    if (!session && !this.cluster) return writeJsonRpcError(res, SESSION_NOT_FOUND);
+    if (!session && !this.router) return writeJsonRpcError(res, SESSION_NOT_FOUND);
     let body: unknown;
     if (req.method === 'POST') {
       const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
@@ -372,143 +345,7 @@ export class SessionManager
       serve: (transport) => serveNodeRequest(transport, req, res, body),
     };
     if (session) return this.serveOnSession(session, exchange);
-    return this.serveFromCluster(this.cluster!, sessionId, principal, req, exchange);
-  }
-
-  /**
-   * Serves a request for a session this replica does not hold: forwards it to the replica that
-   * does, or, when that replica is gone (or released the session), takes the session over and
-   * rebuilds it here from its record.
-   */
-  private async serveFromCluster(
-    cluster: SessionCluster,
-    sessionId: string,
-    principal: string | undefined,
-    req: IncomingMessage,
-    exchange: SessionExchange,
-  ): Promise<void> {
-    const { res } = exchange;
-    let tracked = false;
-    for (let attempt = 0; attempt < CLUSTER_ATTEMPTS; attempt++) {
-      let found: Awaited<ReturnType<SessionCluster['registry']['lookup']>>;
-      try {
-        found = await cluster.registry.lookup(sessionId);
-      } catch (error) {
-        this.logger.warn(`Looking up session ${sessionId} failed: ${(error as Error).message}`);
-        return writeJsonRpcError(res, SESSION_STORE_UNAVAILABLE);
-      }
-      if (!found || found.record.principal !== principal) {
-        return writeJsonRpcError(res, SESSION_NOT_FOUND);
-      }
-      const { owner } = found.record;
-      // Still named here while this replica ends or releases it: the client retries.
-      if (owner === cluster.replicaId) return writeJsonRpcError(res, SESSION_MOVED);
-      if (found.ownerAlive) {
-        if (this.state === 'draining' && requestIdsOf(exchange.body).length > 0) {
-          return writeJsonRpcError(res, SHUTTING_DOWN);
-        }
-        if (!tracked) this.track(res, undefined, false);
-        tracked = true;
-        const request = forwardedRequest(sessionId, req, exchange.body);
-        const outcome = await cluster.forwarder.forward(owner, request, res as ServerResponse);
-        if (outcome === 'served') return;
-        // The owner may be running the request: sending it again could run it twice.
-        if (outcome === 'timeout') return writeJsonRpcError(res, SESSION_MOVED);
-        if (outcome === 'gone') continue;
-        // 'unreachable': nobody listens on the owner's channel any more; it died moments ago.
-      }
-      if (this.state === 'draining') return writeJsonRpcError(res, SHUTTING_DOWN);
-      let session: McpSession | undefined;
-      try {
-        session = await this.adopt(cluster, found.record);
-      } catch (error) {
-        this.logger.warn(`Taking over session ${sessionId} failed: ${(error as Error).message}`);
-        return writeJsonRpcError(res, SESSION_STORE_UNAVAILABLE);
-      }
-      if (session) return this.serveOnSession(session, exchange);
-    }
-    return writeJsonRpcError(res, SESSION_MOVED);
-  }
-
-  /** Takes a session over from the cluster, once however many requests ask for it at once. */
-  private adopt(cluster: SessionCluster, record: SessionRecord): Promise<McpSession | undefined> {
-    let adoption = this.adoptions.get(record.id);
-    if (!adoption) {
-      adoption = this.claim(cluster, record).finally(() => this.adoptions.delete(record.id));
-      this.adoptions.set(record.id, adoption);
-    }
-    return adoption;
-  }
-
-  /**
-   * Makes this replica the session's owner, if its owner is still the one the record named, and
-   * holds it here hibernated: the request that follows rebuilds it.
-   */
-  private async claim(
-    cluster: SessionCluster,
-    record: SessionRecord,
-  ): Promise<McpSession | undefined> {
-    const held = this.sessions.get(record.id);
-    if (held) return held;
-    const claimed = await cluster.registry.claim(record.id, record.owner, cluster.replicaId);
-    if (claimed !== true) return undefined;
-    // A replica that missed its heartbeats may still be alive: it must let the session go.
-    if (record.owner !== '' && record.owner !== cluster.replicaId) {
-      cluster.forwarder.send(record.owner, { type: 'revoke', sessionId: record.id });
-    }
-    const session = sessionFromRecord(record, Date.now());
-    this.sessions.set(session.id, session);
-    this.countPrincipal(session.principal, +1);
-    this.records!.recordActivity(session);
-    return session;
-  }
-
-  /**
-   * Serves a request another replica forwarded here; false when this replica does not hold the
-   * session (the other replica then looks it up again).
-   */
-  private serveForwarded(request: ForwardedRequest, res: RemoteResponse): boolean {
-    const held = this.sessions.get(request.sessionId);
-    if (!held) return false;
-    this.serveForwardedOn(held, request, res).catch((error: Error) => {
-      this.logger.error(`Unhandled error serving a forwarded ${request.method}`, error.stack);
-      writeJsonRpcError(res, {
-        status: 500,
-        code: JsonRpcErrorCode.InternalError,
-        message: 'Internal error',
-      });
-    });
-    return true;
-  }
-
-  /** What `serveSession` does for a client of this replica, for a client of another one. */
-  private async serveForwardedOn(
-    held: McpSession,
-    request: ForwardedRequest,
-    res: RemoteResponse,
-  ): Promise<void> {
-    if (this.state === 'draining' && request.method === 'GET') {
-      return writeJsonRpcError(res, SHUTTING_DOWN);
-    }
-    const session = this.lookup(held.id, held.principal);
-    if (!session) return writeJsonRpcError(res, SESSION_NOT_FOUND);
-    return this.serveOnSession(session, {
-      method: request.method,
-      protocolVersion: request.headers['mcp-protocol-version'],
-      body: request.body,
-      res,
-      serve: async (transport) => {
-        const webRequest = new Request(request.url, {
-          method: request.method,
-          headers: request.headers,
-        });
-        const response = await transport.handleRequest(webRequest, {
-          parsedBody: request.body,
-          authInfo: request.auth,
-        });
-        await sendWebResponse(response, res);
-      },
-    });
+    return this.router!.serve(sessionId, principal, req, exchange);
   }
 
   /** Serves a request on a session this replica holds, waking the session if it hibernates. */
@@ -526,11 +363,7 @@ export class SessionManager
         return writeJsonRpcError(res, SHUTTING_DOWN);
       }
       if (!session.claimRequestIds(requestIds)) {
-        return writeJsonRpcError(res, {
-          status: 400,
-          code: JsonRpcErrorCode.InvalidRequest,
-          message: 'Invalid Request: a request with this id is already in flight on the session',
-        });
+        return writeJsonRpcError(res, REQUEST_ID_IN_FLIGHT);
       }
       if (!session.clientInitialized && hasInitializedNotification(body)) {
         session.clientInitialized = true;
@@ -551,18 +384,14 @@ export class SessionManager
     try {
       live = session.live ?? (await this.wake(session));
     } catch (error) {
-      if (this.sessions.get(session.id) !== session) {
+      if (!this.sessions.holds(session)) {
         return writeJsonRpcError(
           res,
           this.released.has(session) ? SESSION_MOVED : SESSION_NOT_FOUND,
         );
       }
       this.logger.error(`Waking session ${session.id} failed`, (error as Error).stack);
-      return writeJsonRpcError(res, {
-        status: 500,
-        code: JsonRpcErrorCode.InternalError,
-        message: 'Internal error: the session could not be resumed',
-      });
+      return writeJsonRpcError(res, SESSION_NOT_RESUMED);
     }
     await exchange.serve(live.transport);
   }
@@ -579,7 +408,7 @@ export class SessionManager
     const live = await this.builder.build(session, this.callbacksFor(session));
     try {
       await this.builder.replayInitialization(live, session);
-      if (this.sessions.get(session.id) !== session) {
+      if (!this.sessions.holds(session)) {
         throw new Error(`Session ${session.id} ended while it was being resumed`);
       }
     } catch (error) {
@@ -595,11 +424,10 @@ export class SessionManager
   private async deleteHibernated(session: McpSession, exchange: SessionExchange): Promise<void> {
     const { res, protocolVersion: version } = exchange;
     if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-      return writeJsonRpcError(res, {
-        status: 400,
-        code: JsonRpcErrorCode.ServerError,
-        message: `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
-      });
+      return writeJsonRpcError(
+        res,
+        sessionProtocolVersionUnsupported(version, SUPPORTED_PROTOCOL_VERSIONS),
+      );
     }
     await this.terminate(session, 'deleted');
     res.writeHead(200);
@@ -642,7 +470,7 @@ export class SessionManager
     body: unknown,
     initialize: InitializeRequest,
   ): Promise<void> {
-    if (!this.cluster && this.sessions.size + this.pendingSessions >= this.options.maxSessions) {
+    if (!this.cluster && this.sessions.occupancy >= this.options.maxSessions) {
       return writeJsonRpcError(res, this.sessionsFull());
     }
     const principal = this.options.principalResolver(req);
@@ -651,7 +479,7 @@ export class SessionManager
       !this.cluster &&
       principal !== undefined &&
       quota !== null &&
-      this.sessionsOf(principal) >= quota
+      this.sessions.sessionsOf(principal) >= quota
     ) {
       return writeJsonRpcError(res, principalQuotaReached(quota));
     }
@@ -662,13 +490,12 @@ export class SessionManager
       );
     }
     const session = new McpSession(sessionId, principal, Date.now());
-    describeClient(session, initialize);
+    session.describeClient(initialize);
     if (this.records) {
       const refused = await this.reserveInCluster(this.records, session);
       if (refused) return writeJsonRpcError(res, refused);
     }
-    this.pendingSessions++;
-    this.countPrincipal(principal, +1);
+    this.sessions.reserve(principal);
     let registered = false;
     let live: LiveSession | undefined;
     try {
@@ -676,9 +503,8 @@ export class SessionManager
         ...this.callbacksFor(session),
         onInitialized: () => {
           registered = true;
-          this.pendingSessions--;
           session.live = live;
-          this.sessions.set(session.id, session);
+          this.sessions.admit(session);
           this.publish({ type: 'created', sessionId, principal });
         },
       });
@@ -688,8 +514,7 @@ export class SessionManager
       if (registered && res.statusCode !== 200) await this.terminate(session, 'error');
     } finally {
       if (!registered) {
-        this.pendingSessions--;
-        this.countPrincipal(principal, -1);
+        this.sessions.cancel(principal);
         if (live) await this.closeServer(live.server);
         await this.records?.remove(session);
         await this.purgeEvents(sessionId);
@@ -722,12 +547,7 @@ export class SessionManager
 
   /** The 503 of an endpoint that holds `maxSessions`. */
   private sessionsFull(): HttpJsonRpcError {
-    return {
-      status: 503,
-      code: JsonRpcErrorCode.ServerError,
-      message: `Service Unavailable: the server holds its maximum of ${this.options.maxSessions} sessions`,
-      headers: { 'Retry-After': String(Math.ceil(this.options.reapIntervalMs / 1000)) },
-    };
+    return sessionsFull(this.options.maxSessions, this.options.reapIntervalMs);
   }
 
   private publish(event: SessionEventWithoutTime): void {
@@ -753,17 +573,6 @@ export class SessionManager
     this.track(res, undefined, false);
     await server.connect(transport);
     await serveNodeRequest(transport, req, res, parsed.body);
-  }
-
-  private sessionsOf(principal: string): number {
-    return this.principalSessions.get(principal) ?? 0;
-  }
-
-  private countPrincipal(principal: string | undefined, delta: number): void {
-    if (principal === undefined) return;
-    const count = this.sessionsOf(principal) + delta;
-    if (count > 0) this.principalSessions.set(principal, count);
-    else this.principalSessions.delete(principal);
   }
 
   /**
@@ -796,7 +605,7 @@ export class SessionManager
     this.openResponses.add(res, () => {
       if (!session) return;
       session.end(res, isStream, Date.now(), requestIds);
-      if (this.records && this.sessions.get(session.id) === session) {
+      if (this.records && this.sessions.holds(session)) {
         this.records.requestEnded(session);
       }
     });
@@ -811,9 +620,7 @@ export class SessionManager
 
   /** Removes a session once: publishes its end, closes its server and streams, purges its events. */
   private async terminate(session: McpSession, reason: SessionCloseReason): Promise<void> {
-    if (this.sessions.get(session.id) !== session) return;
-    this.sessions.delete(session.id);
-    this.countPrincipal(session.principal, -1);
+    if (!this.sessions.remove(session)) return;
     this.publish({ type: 'closed', sessionId: session.id, principal: session.principal, reason });
     // First out of the registry, so that no replica takes the session over while it closes.
     await this.records?.remove(session);
@@ -832,10 +639,8 @@ export class SessionManager
    * gives up its ownership, so that the next replica to get one of its requests takes it over.
    */
   private async release(session: McpSession, error: HttpJsonRpcError): Promise<void> {
-    if (this.sessions.get(session.id) !== session) return;
-    this.sessions.delete(session.id);
+    if (!this.sessions.remove(session)) return;
     this.released.add(session);
-    this.countPrincipal(session.principal, -1);
     this.publish({ type: 'released', sessionId: session.id, principal: session.principal });
     const open = session.openResponses();
     const live = session.hibernate();
@@ -862,39 +667,4 @@ export class SessionManager
       );
     }
   }
-}
-
-/** Records what the client's `initialize` says of it, and the protocol version it will speak. */
-function describeClient(session: McpSession, initialize: InitializeRequest): void {
-  const requested = initialize.params.protocolVersion;
-  session.protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
-    ? requested
-    : LATEST_PROTOCOL_VERSION;
-  session.clientInfo = initialize.params.clientInfo;
-  session.initializeJson = flatString(JSON.stringify(initialize));
-}
-
-/** The 429 of a principal that holds `quota` sessions. */
-function principalQuotaReached(quota: number): HttpJsonRpcError {
-  return {
-    status: 429,
-    code: JsonRpcErrorCode.ServerError,
-    message: `Too Many Requests: this principal already holds its maximum of ${quota} sessions`,
-  };
-}
-
-/** A request to forward to the replica that holds its session. */
-function forwardedRequest(
-  sessionId: string,
-  req: IncomingMessage,
-  body: unknown,
-): ForwardedRequest {
-  return {
-    sessionId,
-    method: req.method!,
-    url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`,
-    headers: endToEndHeaders(Object.entries(req.headers)),
-    body,
-    auth: (req as IncomingMessage & { auth?: AuthInfo }).auth,
-  };
 }

@@ -1,5 +1,11 @@
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
+import {
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type Implementation,
+  type InitializeRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import { flatString } from './flat-string.js';
 import type { HttpResponse } from './http/http-response.js';
 import type { McpServerInstance } from './mcp-server-factory.js';
 
@@ -87,6 +93,16 @@ export class McpSession {
   ) {
     this.createdAt = now;
     this.lastActivityAt = now;
+  }
+
+  /** Records what the client's `initialize` says of it, and the protocol version it will speak. */
+  describeClient(initialize: InitializeRequest): void {
+    const requested = initialize.params.protocolVersion;
+    this.protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+      ? requested
+      : LATEST_PROTOCOL_VERSION;
+    this.clientInfo = initialize.params.clientInfo;
+    this.initializeJson = flatString(JSON.stringify(initialize));
   }
 
   /** Counts a request (or stream) as started. */

@@ -109,3 +109,59 @@ export function unsupportedProtocolVersion(
     data: { supported: [...supported], requested },
   };
 }
+
+/** The 503 of an endpoint that holds its `maxSessions`, retried after the reaper's next sweep. */
+export function sessionsFull(maxSessions: number, retryAfterMs: number): HttpJsonRpcError {
+  return {
+    status: 503,
+    code: JsonRpcErrorCode.ServerError,
+    message: `Service Unavailable: the server holds its maximum of ${maxSessions} sessions`,
+    headers: { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) },
+  };
+}
+
+/** The 429 of a principal that holds `quota` sessions. */
+export function principalQuotaReached(quota: number): HttpJsonRpcError {
+  return {
+    status: 429,
+    code: JsonRpcErrorCode.ServerError,
+    message: `Too Many Requests: this principal already holds its maximum of ${quota} sessions`,
+  };
+}
+
+/** The 400 for a request whose id is already in flight on its session. */
+export const REQUEST_ID_IN_FLIGHT: HttpJsonRpcError = {
+  status: 400,
+  code: JsonRpcErrorCode.InvalidRequest,
+  message: 'Invalid Request: a request with this id is already in flight on the session',
+};
+
+/** The 500 for a hibernated session whose rebuild failed. */
+export const SESSION_NOT_RESUMED: HttpJsonRpcError = {
+  status: 500,
+  code: JsonRpcErrorCode.InternalError,
+  message: 'Internal error: the session could not be resumed',
+};
+
+/** The 500 for a request whose handling failed unexpectedly. */
+export const INTERNAL_ERROR: HttpJsonRpcError = {
+  status: 500,
+  code: JsonRpcErrorCode.InternalError,
+  message: 'Internal error',
+};
+
+/**
+ * The 400 for a session's request in a protocol version we do not speak, worded as the SDK's
+ * transport words it, for the requests answered without a transport (a hibernated session's
+ * DELETE).
+ */
+export function sessionProtocolVersionUnsupported(
+  requested: string,
+  supported: readonly string[],
+): HttpJsonRpcError {
+  return {
+    status: 400,
+    code: JsonRpcErrorCode.ServerError,
+    message: `Bad Request: Unsupported protocol version: ${requested} (supported versions: ${supported.join(', ')})`,
+  };
+}
