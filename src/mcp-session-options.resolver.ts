@@ -250,8 +250,9 @@ export function resolveMcpSessionOptions(
     stateless,
     security: {
       dnsRebindingProtection: security.dnsRebindingProtection ?? true,
-      allowedHosts,
-      allowedOrigins,
+      // Copies: the module's own, which the request path compiles once (http/dns-rebinding.ts).
+      allowedHosts: [...allowedHosts],
+      allowedOrigins: [...allowedOrigins],
     },
     retryInterval: options.retryInterval,
     sessionIdleTimeoutMs: idleSeconds === null ? null : idleSeconds * 1000,
