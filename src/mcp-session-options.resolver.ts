@@ -250,9 +250,8 @@ export function resolveMcpSessionOptions(
     stateless,
     security: {
       dnsRebindingProtection: security.dnsRebindingProtection ?? true,
-      // Copies: the module's own, which the request path compiles once (http/dns-rebinding.ts).
-      allowedHosts: [...allowedHosts],
-      allowedOrigins: [...allowedOrigins],
+      allowedHosts,
+      allowedOrigins,
     },
     retryInterval: options.retryInterval,
     sessionIdleTimeoutMs: idleSeconds === null ? null : idleSeconds * 1000,

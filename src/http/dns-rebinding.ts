@@ -2,34 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type { McpSecurityOptions } from '../mcp-session-options.interface.js';
 import { JsonRpcErrorCode, type HttpJsonRpcError } from './json-rpc-error.js';
 
-/** An allowlist lowercased once: its exact entries, and the bases of its `:*` entries. */
-interface CompiledAllowlist {
-  exact: Set<string>;
-  anyPortOf: string[];
-}
-
-/** Allowlists come from resolved options and do not change: each is compiled on first use. */
-const compiledAllowlists = new WeakMap<readonly string[], CompiledAllowlist>();
-
-function compile(allowlist: readonly string[]): CompiledAllowlist {
-  let compiled = compiledAllowlists.get(allowlist);
-  if (!compiled) {
-    const patterns = allowlist.map((entry) => entry.toLowerCase());
-    compiled = {
-      exact: new Set(patterns.filter((pattern) => !pattern.endsWith(':*'))),
-      anyPortOf: patterns.filter((pattern) => pattern.endsWith(':*')).map((p) => p.slice(0, -2)),
-    };
-    compiledAllowlists.set(allowlist, compiled);
-  }
-  return compiled;
-}
-
 /** True when `value` matches an allowlist entry exactly or through a `:*` port wildcard. */
 export function matchesAllowlist(value: string, allowlist: readonly string[]): boolean {
   const candidate = value.toLowerCase();
-  const { exact, anyPortOf } = compile(allowlist);
-  if (exact.has(candidate)) return true;
-  return anyPortOf.some((base) => {
+  return allowlist.some((entry) => {
+    const pattern = entry.toLowerCase();
+    if (!pattern.endsWith(':*')) return candidate === pattern;
+    const base = pattern.slice(0, -2);
     if (candidate === base) return true;
     if (!candidate.startsWith(`${base}:`)) return false;
     const port = candidate.slice(base.length + 1);
