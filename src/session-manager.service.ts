@@ -31,9 +31,9 @@ import {
   SESSION_NOT_FOUND,
   SESSION_NOT_RESUMED,
   SESSION_STORE_UNAVAILABLE,
-  sessionProtocolVersionUnsupported,
-  sessionsFull,
+  sdkUnsupportedProtocolVersion,
   SHUTTING_DOWN,
+  tooManySessions,
   unsupportedProtocolVersion,
   writeJsonRpcError,
   type HttpJsonRpcError,
@@ -426,7 +426,7 @@ export class SessionManager
     if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
       return writeJsonRpcError(
         res,
-        sessionProtocolVersionUnsupported(version, SUPPORTED_PROTOCOL_VERSIONS),
+        sdkUnsupportedProtocolVersion(version, SUPPORTED_PROTOCOL_VERSIONS),
       );
     }
     await this.terminate(session, 'deleted');
@@ -547,7 +547,7 @@ export class SessionManager
 
   /** The 503 of an endpoint that holds `maxSessions`. */
   private sessionsFull(): HttpJsonRpcError {
-    return sessionsFull(this.options.maxSessions, this.options.reapIntervalMs);
+    return tooManySessions(this.options.maxSessions, this.options.reapIntervalMs);
   }
 
   private publish(event: SessionEventWithoutTime): void {

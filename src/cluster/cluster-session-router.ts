@@ -30,7 +30,10 @@ const REAP_BATCH = 1000;
 export interface SessionHost {
   /** True once shutdown has begun: requests that start new work are refused. */
   isDraining(): boolean;
-  /** The held session for an id, if `principal` owns it and it has not expired. */
+  /**
+   * The held session for an id, if `principal` owns it and it has not expired; an expired one is
+   * ended on the spot.
+   */
   lookup(sessionId: string, principal: string | undefined): McpSession | undefined;
   /** Serves a request on a session held here, waking it if it hibernates. */
   serveOnSession(session: McpSession, exchange: SessionExchange): Promise<void>;
@@ -38,7 +41,10 @@ export interface SessionHost {
   trackUnheld(res: HttpResponse): void;
   /** Ends a session held here. */
   terminate(session: McpSession, reason: SessionCloseReason): Promise<void>;
-  /** Ends a session nobody holds (its replica is gone): announces it and purges its events. */
+  /**
+   * Ends a session that no live replica holds (its replica is gone, or the registry names this
+   * replica, which no longer holds it): announces the end and purges its events.
+   */
   endUnheld(
     sessionId: string,
     principal: string | undefined,
@@ -160,7 +166,7 @@ export class ClusterSessionRouter {
     }
   }
 
-  /** What the manager does for a client of this replica, for a client of another one. */
+  /** What `SessionManager.serveSession` does for a client of this replica, for one of another. */
   private async serveForwardedOn(
     held: McpSession,
     request: ForwardedRequest,

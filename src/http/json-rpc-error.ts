@@ -111,7 +111,7 @@ export function unsupportedProtocolVersion(
 }
 
 /** The 503 of an endpoint that holds its `maxSessions`, retried after the reaper's next sweep. */
-export function sessionsFull(maxSessions: number, retryAfterMs: number): HttpJsonRpcError {
+export function tooManySessions(maxSessions: number, retryAfterMs: number): HttpJsonRpcError {
   return {
     status: 503,
     code: JsonRpcErrorCode.ServerError,
@@ -155,7 +155,7 @@ export const INTERNAL_ERROR: HttpJsonRpcError = {
  * transport words it, for the requests answered without a transport (a hibernated session's
  * DELETE).
  */
-export function sessionProtocolVersionUnsupported(
+export function sdkUnsupportedProtocolVersion(
   requested: string,
   supported: readonly string[],
 ): HttpJsonRpcError {
