@@ -70,8 +70,12 @@ function throughput(mode: Mode, id: string, title: string, method: string): Scen
           };
           await runLoad({ ...load, durationSeconds: config.warmupSeconds });
           const cpuBefore = await child.call<number>('cpu');
+          const loadCpuBefore = process.cpuUsage();
           const r = await runLoad({ ...load, durationSeconds: config.measureSeconds });
-          const cpuPerRequest = ((await child.call<number>('cpu')) - cpuBefore) / (r.ok + r.non2xx);
+          const loadCpu = process.cpuUsage(loadCpuBefore);
+          const responses = r.ok + r.non2xx;
+          const cpuPerRequest = ((await child.call<number>('cpu')) - cpuBefore) / responses;
+          const loadCpuPerRequest = (loadCpu.user + loadCpu.system) / responses;
           const solo = await soloLatency(child.url, sessionIds[0]);
           const figure = { scenario: id };
           results.record(
@@ -122,9 +126,20 @@ function throughput(mode: Mode, id: string, title: string, method: string): Scen
             server,
             cpuPerRequest,
           );
+          results.record(
+            {
+              ...figure,
+              metric: 'load-cpu-per-request',
+              label: 'Load generator CPU time per request',
+              unit: 'µs',
+              better: 'lower',
+            },
+            server,
+            loadCpuPerRequest,
+          );
           const problems = loadProblems(r);
           if (problems) results.note(id, `${server}, round ${round + 1}: ${problems}`);
-          return `${fmt(r.okPerSecond)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, CPU ${fmt(cpuPerRequest)} µs/req${problems ? ` (${problems})` : ''}`;
+          return `${fmt(r.okPerSecond)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, CPU ${fmt(cpuPerRequest)} µs/req (load generator ${fmt(loadCpuPerRequest)})${problems ? ` (${problems})` : ''}`;
         } finally {
           await child.stop();
         }
@@ -136,7 +151,9 @@ function throughput(mode: Mode, id: string, title: string, method: string): Scen
 const FIGURES_NOTE =
   "Server CPU time per request is the server process's `process.cpuUsage()` over the measured " +
   'window divided by the responses in it: it depends less than throughput on what else the ' +
-  'machine runs. After the load, the harness sends ' +
+  "machine runs. The load generator's CPU time per request is the harness process's over the " +
+  'same window (autocannon runs in it): a server whose responses arrive one by one wakes it ' +
+  'more often than one whose responses leave in bursts. After the load, the harness sends ' +
   `${SOLO_REQUESTS} \`tools/call echo\` one at a time over one connection (and one session, ` +
   'unless stateless), timed with `performance.now()`: the latency a client meets when the ' +
   'server is not saturated.';

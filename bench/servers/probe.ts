@@ -1,11 +1,12 @@
 /**
  * Preloaded into every server under test (`node --expose-gc --import …/probe.js server.js`): answers
  * the harness's `memory` command over the IPC channel with `process.memoryUsage()`, after forcing
- * garbage collection when asked, and its `cpu` and `resource-usage` commands with the process's
- * CPU time. The server itself gets no extra endpoint.
+ * garbage collection when asked, its `cpu` and `resource-usage` commands with the process's CPU
+ * time, and `gc-profile-start` / `gc-profile-stop` with what the V8 heap allocated and collected in
+ * between. The server itself gets no extra endpoint.
  */
 import { setImmediate as tick } from 'node:timers/promises';
-import { writeHeapSnapshot } from 'node:v8';
+import { GCProfiler, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { registerCommand } from './ipc.js';
 
 export interface MemorySample {
@@ -57,6 +58,62 @@ registerCommand('resource-usage', (): ResourceSample => {
     minorFaults: usage.minorPageFault,
     voluntaryContextSwitches: usage.voluntaryContextSwitches,
   };
+});
+
+/** What the V8 heap did between `gc-profile-start` and `gc-profile-stop`. */
+export interface GcProfileSample {
+  /**
+   * Bytes allocated: the growth of the used heap between collections, summed. Objects allocated
+   * and freed by the same concurrent sweep are missed, so this is a close lower bound.
+   */
+  allocatedBytes: number;
+  /** Bytes that scavenges moved to the old generation: objects that outlived two of them. */
+  promotedBytes: number;
+  scavenges: number;
+  /** Collections of the whole heap (mark-compact), whatever their kind. */
+  majorCollections: number;
+  /** The collections' main-thread time (V8's `cost`), in milliseconds. */
+  gcMs: number;
+}
+
+let gcProfile: { profiler: GCProfiler; usedAtStart: number } | undefined;
+
+registerCommand('gc-profile-start', () => {
+  gcProfile?.profiler.stop();
+  const profiler = new GCProfiler();
+  gcProfile = { profiler, usedAtStart: getHeapStatistics().used_heap_size };
+  profiler.start();
+  return true;
+});
+
+registerCommand('gc-profile-stop', (): GcProfileSample => {
+  if (!gcProfile) throw new Error('gc-profile-start first');
+  const { profiler, usedAtStart } = gcProfile;
+  gcProfile = undefined;
+  const { statistics } = profiler.stop();
+  const oldSpaceUsed = (side: (typeof statistics)[number]['afterGC']) =>
+    side.heapSpaceStatistics.find((space) => space.spaceName === 'old_space')?.spaceUsedSize ?? 0;
+  const sample: GcProfileSample = {
+    allocatedBytes: 0,
+    promotedBytes: 0,
+    scavenges: 0,
+    majorCollections: 0,
+    gcMs: 0,
+  };
+  let usedAfterLast = usedAtStart;
+  for (const gc of statistics) {
+    sample.allocatedBytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - usedAfterLast);
+    usedAfterLast = gc.afterGC.heapStatistics.usedHeapSize;
+    sample.gcMs += gc.cost / 1000;
+    if (gc.gcType === 'Scavenge') {
+      sample.scavenges++;
+      sample.promotedBytes += Math.max(0, oldSpaceUsed(gc.afterGC) - oldSpaceUsed(gc.beforeGC));
+    } else if (gc.gcType === 'MarkSweepCompact') {
+      sample.majorCollections++;
+    }
+  }
+  sample.allocatedBytes += Math.max(0, getHeapStatistics().used_heap_size - usedAfterLast);
+  return sample;
 });
 
 /** Writes a heap snapshot (after forced GC) to the given path; returns the path. */
