@@ -17,7 +17,8 @@ import { McpHttp } from './lib/mcp-http.js';
 import type { ServerId } from './lib/results.js';
 import { roundOrder, startServer } from './lib/servers.js';
 import { countOption, openWorkSessions, runUnits, unitOptions } from './lib/units-of-work.js';
-import type { GcProfileSample, ResourceSample } from './servers/probe.js';
+import type { GcProfileSample } from './lib/gc-profile.js';
+import type { ResourceSample } from './servers/probe.js';
 
 process.on('exit', killAllChildren);
 

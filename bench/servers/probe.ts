@@ -6,7 +6,8 @@
  * between. The server itself gets no extra endpoint.
  */
 import { setImmediate as tick } from 'node:timers/promises';
-import { GCProfiler, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
+import { writeHeapSnapshot } from 'node:v8';
+import { startGcProfile, type GcProfileSample } from '../lib/gc-profile.js';
 import { registerCommand } from './ipc.js';
 
 export interface MemorySample {
@@ -60,59 +61,20 @@ registerCommand('resource-usage', (): ResourceSample => {
   };
 });
 
-/** What the V8 heap did between `gc-profile-start` and `gc-profile-stop`. */
-export interface GcProfileSample {
-  /**
-   * Bytes allocated: the growth of the used heap between collections, summed. Objects allocated
-   * and freed by the same concurrent sweep are missed, so this is a close lower bound.
-   */
-  allocatedBytes: number;
-  /** Bytes that scavenges moved to the old generation: objects that outlived two of them. */
-  promotedBytes: number;
-  scavenges: number;
-  /** Collections of the whole heap (mark-compact), whatever their kind. */
-  majorCollections: number;
-  /** The collections' main-thread time (V8's `cost`), in milliseconds. */
-  gcMs: number;
-}
+let gcProfile: { stop(): GcProfileSample } | undefined;
 
-let gcProfile: { profiler: GCProfiler; usedAtStart: number } | undefined;
-
+/** Starts recording what the V8 heap allocates and collects (see `gc-profile-stop`). */
 registerCommand('gc-profile-start', () => {
-  gcProfile?.profiler.stop();
-  const profiler = new GCProfiler();
-  gcProfile = { profiler, usedAtStart: getHeapStatistics().used_heap_size };
-  profiler.start();
+  gcProfile?.stop();
+  gcProfile = startGcProfile();
   return true;
 });
 
+/** What the V8 heap allocated, promoted and collected since `gc-profile-start`. */
 registerCommand('gc-profile-stop', (): GcProfileSample => {
   if (!gcProfile) throw new Error('gc-profile-start first');
-  const { profiler, usedAtStart } = gcProfile;
+  const sample = gcProfile.stop();
   gcProfile = undefined;
-  const { statistics } = profiler.stop();
-  const oldSpaceUsed = (side: (typeof statistics)[number]['afterGC']) =>
-    side.heapSpaceStatistics.find((space) => space.spaceName === 'old_space')?.spaceUsedSize ?? 0;
-  const sample: GcProfileSample = {
-    allocatedBytes: 0,
-    promotedBytes: 0,
-    scavenges: 0,
-    majorCollections: 0,
-    gcMs: 0,
-  };
-  let usedAfterLast = usedAtStart;
-  for (const gc of statistics) {
-    sample.allocatedBytes += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - usedAfterLast);
-    usedAfterLast = gc.afterGC.heapStatistics.usedHeapSize;
-    sample.gcMs += gc.cost / 1000;
-    if (gc.gcType === 'Scavenge') {
-      sample.scavenges++;
-      sample.promotedBytes += Math.max(0, oldSpaceUsed(gc.afterGC) - oldSpaceUsed(gc.beforeGC));
-    } else if (gc.gcType === 'MarkSweepCompact') {
-      sample.majorCollections++;
-    }
-  }
-  sample.allocatedBytes += Math.max(0, getHeapStatistics().used_heap_size - usedAfterLast);
   return sample;
 });
 
