@@ -14,6 +14,11 @@ export interface RunConfig {
   /** Seconds of load before each measured window (JIT warm-up), and of the window itself. */
   warmupSeconds: number;
   measureSeconds: number;
+  /**
+   * Sessions opened, used and closed before a memory scenario's first reading, so that warm-up
+   * costs are not counted.
+   */
+  warmupSessions: number;
   /** Concurrent sessions (one autocannon connection each) for the throughput scenarios. */
   sessions: number;
   /** Concurrent connections for the session-churn scenario. */
@@ -61,12 +66,13 @@ export function makeConfig(quick: boolean): RunConfig {
       replicaRounds: 1,
       warmupSeconds: 0.5,
       measureSeconds: 1,
-      memorySessions: 500,
-      memorySessionsOursLarge: 2_000,
-      reaperSessions: 4_000,
+      warmupSessions: 100,
+      memorySessions: 300,
+      memorySessionsOursLarge: 1_000,
+      reaperSessions: 2_000,
       eventStoreAppends: 50_000,
-      hibernatedSessions: 2_000,
-      rehydrationSamples: 150,
+      hibernatedSessions: 1_000,
+      rehydrationSamples: 100,
       eventStoreReplay: 10_000,
       budgetSeconds: 240,
     };
@@ -78,6 +84,7 @@ export function makeConfig(quick: boolean): RunConfig {
     replicaRounds: 2,
     warmupSeconds: 2,
     measureSeconds: 3,
+    warmupSessions: 200,
     memorySessions: 10_000,
     memorySessionsOursLarge: 50_000,
     reaperSessions: 100_000,

@@ -156,7 +156,7 @@ export const hibernation: Scenario = {
     const host = await launchHost(total, true);
     const http = new McpHttp(host.url, 64);
     try {
-      await warmUp(http, 32, deadline);
+      await warmUp(http, config.warmupSessions, 32, deadline);
       const start = await settledMemory(host);
       const ids = await openHibernated(host, http, total, 2 * samples, deadline);
       const afterSweep = await readMemory(host);
@@ -197,7 +197,7 @@ export const hibernation: Scenario = {
     const plain = await launchHost(2 * samples, false);
     const plainHttp = new McpHttp(plain.url, 64);
     try {
-      await warmUp(plainHttp, 32, deadline);
+      await warmUp(plainHttp, config.warmupSessions, 32, deadline);
       const ids = await openHibernated(plain, plainHttp, 2 * samples, 2 * samples, deadline);
       const { cold, warm } = await rehydrationLatency(plainHttp, ids, samples);
       recordLatency(

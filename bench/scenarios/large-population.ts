@@ -75,7 +75,7 @@ export const largePopulation: Scenario = {
     });
     const http = new McpHttp(host.url, 64);
     try {
-      await warmUp(http, 32, deadline);
+      await warmUp(http, config.warmupSessions, 32, deadline);
       const start = await readMemory(host);
       const progress = (offset: number) => (done: number) =>
         log.detail(`${ID}: ${fmt(offset + done)}/${fmt(total)} sessions open`);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fmt, log } from '../lib/log.js';
 import { boundedPool, McpHttp } from '../lib/mcp-http.js';
-import { MEMORY_NODE_ARGS, MiB, readMemory, warmUp, WARMUP_SESSIONS } from '../lib/memory.js';
+import { MEMORY_NODE_ARGS, MiB, readMemory, warmUp } from '../lib/memory.js';
 import type { ResultSet, ServerId } from '../lib/results.js';
 import { startServer } from '../lib/servers.js';
 import type { MemorySample } from '../servers/probe.js';
@@ -72,8 +72,9 @@ export const memoryIdle: Scenario = {
   method:
     'Each server is started in SSE mode with `--expose-gc`, the same `--max-old-space-size` for ' +
     'all, and a preloaded probe (bench/servers/probe.ts) that answers memory readings over the IPC ' +
-    `channel after forcing GC. ${WARMUP_SESSIONS} sessions are opened, used and closed first, so ` +
-    'that warm-up costs are not counted; then a reading; then N sessions are opened (initialize + ' +
+    'channel after forcing GC. 200 sessions (100 in a `--quick` run) are opened, used and closed ' +
+    'first, so that warm-up costs are not counted; then a reading; then N sessions are opened ' +
+    '(initialize + ' +
     'notifications/initialized, 32 at a time) and left idle; a reading; then every session is ' +
     'closed with DELETE; after 1 s, a last reading. Per-session figures are the growth divided by ' +
     'N; the heap figures are `heapUsed`.',
@@ -93,7 +94,7 @@ export const memoryIdle: Scenario = {
         });
         const http = new McpHttp(child.url, CONCURRENCY);
         try {
-          await warmUp(http, CONCURRENCY, deadline);
+          await warmUp(http, context.config.warmupSessions, CONCURRENCY, deadline);
           const start = await readMemory(child);
           const progress = (verb: string) => (done: number) =>
             log.detail(`memory · ${server}: ${verb} ${fmt(done)}/${fmt(n)} sessions`);
