@@ -57,7 +57,9 @@ const COMPILER_SYMBOL = /v8::internal::(compiler|maglev|turboshaft)::|Optimizing
 /**
  * Reads the self cost of every function from the file callgrind wrote when the process exited
  * (its format: `fn=` opens a function; a cost line after `calls=` is the call's inclusive cost,
- * not the caller's own) and splits it by {@link GC_SYMBOL} and {@link COMPILER_SYMBOL}.
+ * not the caller's own; a function's name is given once, with its id, on the first `fn=` or
+ * `cfn=` line that names it, and later lines give the id alone) and splits it by
+ * {@link GC_SYMBOL} and {@link COMPILER_SYMBOL}.
  */
 function readInstructions(pid: number): InstructionSplit {
   const lines = readFileSync(join(OUT_DIR, `callgrind.out.${pid}`), 'utf8').split('\n');
@@ -74,6 +76,10 @@ function readInstructions(pid: number): InstructionSplit {
       if (id && name) names.set(id, name);
       const symbol = name || names.get(id ?? '') || '';
       kind = GC_SYMBOL.test(symbol) ? 'gc' : COMPILER_SYMBOL.test(symbol) ? 'compiler' : null;
+    } else if (line.startsWith('cfn=')) {
+      // A callee named here for the first time keeps that name for its own `fn=(id)` block.
+      const [, id, name] = /^cfn=(\(\d+\))?\s*(.*)$/.exec(line) ?? [];
+      if (id && name) names.set(id, name);
     } else if (line.startsWith('calls=')) {
       afterCall = true;
     } else if (/^[-+*\d]/.test(line)) {
