@@ -9,9 +9,8 @@
  *   node build/bench/bench/promotion.js
  *   npx -y -p node@24 node build/bench/bench/promotion.js   # the same on another Node.js
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
+import { childMeasurementArgument, runChildMeasurement } from './lib/children.js';
 import { startGcProfile } from './lib/gc-profile.js';
 
 const URL = 'http://localhost/mcp';
@@ -52,20 +51,16 @@ async function measure(kind: string): Promise<void> {
   );
 }
 
-const childKind = process.argv[2] === '--child' ? process.argv[3] : undefined;
+const childKind = childMeasurementArgument();
 if (childKind !== undefined) {
   await measure(childKind);
 } else {
   console.log(`Node.js ${process.version}: bytes promoted per object created and dropped`);
   for (const kind of Object.keys(KINDS)) {
-    const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', kind], {
-      encoding: 'utf8',
-    });
-    if (run.status !== 0) throw new Error(`${kind}: ${run.stderr}`);
-    const { promotedPerObject, scavenges } = JSON.parse(run.stdout) as {
+    const { promotedPerObject, scavenges } = runChildMeasurement<{
       promotedPerObject: number;
       scavenges: number;
-    };
+    }>(import.meta.url, kind);
     console.log(
       `${kind.padEnd(24)} ${promotedPerObject.toFixed(0).padStart(6)} B  (${scavenges} scavenges)`,
     );

@@ -7,8 +7,7 @@
  *
  *   node build/bench/bench/scavenge-scaling.js [MiB…=250,1000,3500]
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { childMeasurementArgument, runChildMeasurement } from './lib/children.js';
 import { lengthMs, watchGcPauses } from './lib/gc-pauses.js';
 import { percentile } from './lib/stats.js';
 
@@ -54,26 +53,17 @@ function measure(mebibytes: number): void {
   churn();
 }
 
-const [role, arg] = process.argv.slice(2);
-if (role === '--child') {
-  measure(Number(arg));
+const childSize = childMeasurementArgument();
+if (childSize !== undefined) {
+  measure(Number(childSize));
 } else {
-  const sizes = (role ?? '250,1000,3500').split(',').map(Number);
+  const sizes = (process.argv[2] ?? '250,1000,3500').split(',').map(Number);
   console.log('old generation | objects | heap used | scavenges | median pause | worst pause');
   for (const size of sizes) {
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--expose-gc',
-        '--max-old-space-size=8192',
-        fileURLToPath(import.meta.url),
-        '--child',
-        `${size}`,
-      ],
-      { encoding: 'utf8' },
-    );
-    if (child.status !== 0) throw new Error(child.stderr);
-    const r = JSON.parse(child.stdout) as Record<string, number>;
+    const r = runChildMeasurement<Record<string, number>>(import.meta.url, `${size}`, [
+      '--expose-gc',
+      '--max-old-space-size=8192',
+    ]);
     console.log(
       `${size} MiB | ${r.retained} | ${r.heapMiB.toFixed(0)} MiB | ${r.scavenges} | ${r.median.toFixed(2)} ms | ${r.max.toFixed(2)} ms`,
     );

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,6 +22,24 @@ const EXTRA_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').fi
 
 /** How long a server may take to announce that it is ready. */
 const READY_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs a bench script again as a child of its own (`node [nodeArgs] <script> --child <arg>`), for
+ * a measurement that needs a fresh process, and returns the JSON the child prints.
+ */
+export function runChildMeasurement<T>(scriptUrl: string, arg: string, nodeArgs: string[] = []): T {
+  const script = fileURLToPath(scriptUrl);
+  const run = spawnSync(process.execPath, [...nodeArgs, script, '--child', arg], {
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`${basename(script)} --child ${arg}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** In a child started by {@link runChildMeasurement}: its argument; otherwise `undefined`. */
+export function childMeasurementArgument(): string | undefined {
+  return process.argv[2] === '--child' ? process.argv[3] : undefined;
+}
 
 /** Starts every later server with --cpu-prof; their profiles land in PROFILE_DIR. */
 export function enableCpuProfiles(): void {
