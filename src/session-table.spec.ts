@@ -38,7 +38,7 @@ describe('SessionTable', () => {
     expect(table.sessionsOf('alice')).toBe(0);
   });
 
-  it('counts principals separately, and not sessions without one', () => {
+  it("counts each principal's sessions separately, and holds sessions without one", () => {
     const table = new SessionTable();
     table.hold(new McpSession('a', 'alice', 0));
     table.hold(new McpSession('b', 'alice', 0));
