@@ -48,7 +48,7 @@ export class BodyReader {
       // Every method: a GET or DELETE with a body must not reach Nest's parser either.
       if (!this.isEndpoint(req)) return next();
       void readRequestBody(req, this.options.maxRequestBodySize).then((read) => {
-        // A refused body is left unread, so no later parser may touch the request.
+        // A refused body is never handed on: no later parser may touch the request.
         if (read.kind === 'error') writeJsonRpcError(res, read.error);
         else next();
       });

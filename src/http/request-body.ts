@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
+import { discardRest } from './body-discard.js';
 import { JsonRpcErrorCode, type HttpJsonRpcError } from './json-rpc-error.js';
 
 /** The outcome of reading a request body: its text, a body another parser already read, or an error. */
@@ -21,15 +22,16 @@ interface RawBodyError {
 
 const BYTE_ORDER_MARK = 0xfeff;
 
-/** The rest of a refused body is never read, so the connection cannot be reused. */
+/** The rest of a body left unread: the connection cannot be reused. */
 const UNREAD_BODY_HEADERS = { Connection: 'close' };
 
-function payloadTooLarge(limit: number): HttpJsonRpcError {
+/** The 413, closing the connection unless the rest of the body was read and discarded. */
+function payloadTooLarge(limit: number, discarded: boolean): HttpJsonRpcError {
   return {
     status: 413,
     code: JsonRpcErrorCode.ServerError,
     message: `Payload Too Large: Request body must not exceed ${limit} bytes`,
-    headers: UNREAD_BODY_HEADERS,
+    ...(discarded ? {} : { headers: UNREAD_BODY_HEADERS }),
   };
 }
 
@@ -43,7 +45,9 @@ async function readFromStream(req: IncomingMessage, limit: number): Promise<Body
     return { kind: 'text', text: text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text };
   } catch (error) {
     const type = (error as RawBodyError).type;
-    if (type === 'entity.too.large') return { kind: 'error', error: payloadTooLarge(limit) };
+    if (type === 'entity.too.large') {
+      return { kind: 'error', error: payloadTooLarge(limit, await discardRest(req)) };
+    }
     return {
       kind: 'error',
       error: {
@@ -58,7 +62,8 @@ async function readFromStream(req: IncomingMessage, limit: number): Promise<Body
 
 /**
  * Reads the body of `req` once, up to `limit` bytes: a declared `Content-Length` over the limit is
- * refused without reading, and a streamed body stops being read as soon as it passes the limit.
+ * refused without reading, and a streamed body stops being read as soon as it passes the limit;
+ * the rest of a refused body is then discarded (see {@link discardRest}) before the 413 is sent.
  * A body that another parser already consumed is returned as that parser left it in `req.body`.
  */
 export function readRequestBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
