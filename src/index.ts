@@ -1,18 +1,18 @@
-export { McpSessionModule } from './mcp-session.module.js';
-export type { McpSessionModuleExtras } from './mcp-session.module-definition.js';
+export { McpSessionModule } from './module/mcp-session.module.js';
+export type { McpSessionModuleExtras } from './module/mcp-session.module-definition.js';
 export type {
   McpSecurityOptions,
   McpSessionModuleOptions,
-} from './mcp-session-options.interface.js';
-export { McpSessionOptionsError } from './mcp-session-options.resolver.js';
-export { MCP_SERVER_FACTORY } from './mcp-session.constants.js';
+} from './options/mcp-session-options.interface.js';
+export { McpSessionOptionsError } from './options/mcp-session-options.resolver.js';
+export { MCP_SERVER_FACTORY } from './module/mcp-session.constants.js';
 export type {
   McpServerContext,
   McpServerFactory,
   McpServerInstance,
-} from './mcp-server-factory.js';
-export { SessionManager } from './session-manager.service.js';
-export type { SessionInfo } from './session.js';
+} from './server/mcp-server-factory.interface.js';
+export { SessionManager } from './session/session-manager.service.js';
+export type { SessionInfo } from './session/mcp-session.js';
 export type {
   SessionClosedEvent,
   SessionCloseReason,
@@ -21,7 +21,7 @@ export type {
   SessionHibernatedEvent,
   SessionRehydratedEvent,
   SessionReleasedEvent,
-} from './session-events.js';
+} from './session/session-events.js';
 export {
   scopeEventStore,
   type SessionEventStore,
@@ -31,6 +31,6 @@ export {
   type InMemoryEventStoreOptions,
 } from './event-store/in-memory-event-store.js';
 export { RedisEventStore, type RedisEventStoreOptions } from './event-store/redis-event-store.js';
-export { resolveDefaultPrincipal } from './principal.js';
+export { resolveDefaultPrincipal } from './http/principal.js';
 export { mcpCorsOptions } from './http/cors.js';
-export { lazyJsonSchemaValidator } from './lazy-json-schema-validator.js';
+export { lazyJsonSchemaValidator } from './server/lazy-json-schema-validator.js';

@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 // The module itself, not the package index: servers that do not use Nest do not load it.
-import { lazyJsonSchemaValidator } from '../../src/lazy-json-schema-validator.js';
+import { lazyJsonSchemaValidator } from '../../src/server/lazy-json-schema-validator.js';
 
 /**
  * The MCP server every contender exposes: one `echo` tool, declared as the sample's `echo` is.

@@ -1,5 +1,5 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { SessionCloseReason } from '../session-events.js';
+import type { SessionCloseReason } from '../session/session-events.js';
 
 /** A request to a session, forwarded by the replica that received it to the one that owns it. */
 export interface ForwardedRequest {

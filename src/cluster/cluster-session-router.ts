@@ -11,10 +11,10 @@ import {
   SHUTTING_DOWN,
   writeJsonRpcError,
 } from '../http/json-rpc-error.js';
-import type { SessionCloseReason } from '../session-events.js';
-import type { SessionExchange } from '../session-exchange.js';
-import type { SessionTable } from '../session-table.js';
-import type { McpSession, SessionLimits } from '../session.js';
+import type { SessionCloseReason } from '../session/session-events.js';
+import type { SessionExchange } from '../session/session-exchange.js';
+import type { SessionTable } from '../session/session-table.js';
+import type { McpSession, SessionLimits } from '../session/mcp-session.js';
 import type { ForwardedRequest } from './cluster-messages.js';
 import { endToEndHeaders, type RemoteResponse, sendWebResponse } from './remote-response.js';
 import type { SessionCluster } from './session-cluster.js';

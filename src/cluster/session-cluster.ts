@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisEventStoreOptions } from '../event-store/redis-event-store.js';
-import { connectRedis, DEFAULT_REDIS_URL } from './redis-connection.js';
+import { connectRedis, DEFAULT_REDIS_URL } from '../redis/redis-connection.js';
 import { RedisSessionRegistry, type SessionRenewal } from './redis-session-registry.js';
 import { type ForwardedWork, RequestForwarder } from './request-forwarder.js';
 

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { McpSession, SessionLimits } from '../session.js';
+import type { McpSession, SessionLimits } from '../session/mcp-session.js';
 import type { ReservationRefusal, SessionRenewal } from './redis-session-registry.js';
 import { REPLICA_TIMEOUT_MS, type SessionCluster } from './session-cluster.js';
 import { recordOf } from './session-record.js';

@@ -1,5 +1,5 @@
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
-import { McpSession } from '../session.js';
+import { McpSession } from '../session/mcp-session.js';
 
 /**
  * What the cluster keeps of a session in Redis: what it takes to rebuild the session on any

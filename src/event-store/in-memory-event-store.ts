@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { flatString } from '../flat-string.js';
+import { flatString } from '../shared/flat-string.js';
 import type { SessionEventStore } from './session-event-store.interface.js';
 
 /**

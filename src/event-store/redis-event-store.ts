@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
-import { connectRedis, DEFAULT_REDIS_URL } from '../cluster/redis-connection.js';
+import { connectRedis, DEFAULT_REDIS_URL } from '../redis/redis-connection.js';
 import type { SessionEventStore } from './session-event-store.interface.js';
 
 /**

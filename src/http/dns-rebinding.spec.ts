@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { McpSecurityOptions } from '../mcp-session-options.interface.js';
+import type { McpSecurityOptions } from '../options/mcp-session-options.interface.js';
 import { checkDnsRebinding, matchesAllowlist } from './dns-rebinding.js';
 import { JsonRpcErrorCode } from './json-rpc-error.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { McpSecurityOptions } from '../mcp-session-options.interface.js';
+import type { McpSecurityOptions } from '../options/mcp-session-options.interface.js';
 import { JsonRpcErrorCode, type HttpJsonRpcError } from './json-rpc-error.js';
 
 /** True when `value` matches an allowlist entry exactly or through a `:*` port wildcard. */

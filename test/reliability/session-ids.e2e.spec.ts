@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolveMcpSessionOptions } from '../../src/mcp-session-options.resolver.js';
+import { resolveMcpSessionOptions } from '../../src/options/mcp-session-options.resolver.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { MCP_POST_HEADERS, initializeBody, rawRequest } from '../support/http.js';
 

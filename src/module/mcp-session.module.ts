@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { BodyReader } from './http/body-reader.js';
+import { BodyReader } from '../http/body-reader.service.js';
 import { ConfigurableModuleClass } from './mcp-session.module-definition.js';
-import { SessionManager } from './session-manager.service.js';
-import { SessionReaper } from './session-reaper.js';
+import { SessionManager } from '../session/session-manager.service.js';
+import { SessionReaper } from '../session/session-reaper.service.js';
 
 /**
  * Manages MCP Streamable HTTP sessions: `McpSessionModule.forRoot(options)` or

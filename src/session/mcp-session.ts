@@ -5,9 +5,9 @@ import {
   type Implementation,
   type InitializeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import { flatString } from './flat-string.js';
-import type { HttpResponse } from './http/http-response.js';
-import type { McpServerInstance } from './mcp-server-factory.js';
+import { flatString } from '../shared/flat-string.js';
+import type { HttpResponse } from '../http/http-response.js';
+import type { McpServerInstance } from '../server/mcp-server-factory.interface.js';
 
 /**
  * A read-only view of a session, as the introspection API returns it.

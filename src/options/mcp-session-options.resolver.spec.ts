@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { InMemoryEventStore } from './event-store/in-memory-event-store.js';
-import type { SessionEventStore } from './event-store/session-event-store.interface.js';
+import { InMemoryEventStore } from '../event-store/in-memory-event-store.js';
+import type { SessionEventStore } from '../event-store/session-event-store.interface.js';
 import type { McpSessionModuleOptions } from './mcp-session-options.interface.js';
 import {
   McpSessionOptionsError,
   resolveMcpSessionOptions,
 } from './mcp-session-options.resolver.js';
-import { resolveDefaultPrincipal } from './principal.js';
+import { resolveDefaultPrincipal } from '../http/principal.js';
 
 /** Options that deliberately break the declared types, as plain JavaScript callers may. */
 function untyped(options: Record<string, unknown>): McpSessionModuleOptions {

@@ -4,11 +4,14 @@ import {
   WebStandardStreamableHTTPServerTransport,
   type WebStandardStreamableHTTPServerTransportOptions,
 } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { scopeEventStore } from './event-store/session-event-store.interface.js';
-import { JsonResponseTransport } from './json-response.transport.js';
-import type { McpServerContext, McpServerInstance } from './mcp-server-factory.js';
-import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
-import type { EventMute, LiveSession, McpSession } from './session.js';
+import { scopeEventStore } from '../event-store/session-event-store.interface.js';
+import { JsonResponseTransport } from '../server/json-response.transport.js';
+import type {
+  McpServerContext,
+  McpServerInstance,
+} from '../server/mcp-server-factory.interface.js';
+import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
+import type { EventMute, LiveSession, McpSession } from './mcp-session.js';
 
 /** What the manager does when a session's transport reports a lifecycle change. */
 export interface LiveSessionCallbacks {

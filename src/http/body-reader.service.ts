@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MCP_SESSION_OPTIONS } from '../mcp-session.constants.js';
-import type { ResolvedMcpSessionOptions } from '../mcp-session-options.resolver.js';
+import { MCP_SESSION_OPTIONS } from '../module/mcp-session.constants.js';
+import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import { writeJsonRpcError } from './json-rpc-error.js';
 import { readRequestBody } from './request-body.js';
 

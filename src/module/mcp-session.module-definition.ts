@@ -2,11 +2,11 @@ import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import { createMcpSessionController } from './mcp-session.controller.js';
-import type { McpSessionModuleOptions } from './mcp-session-options.interface.js';
+import type { McpSessionModuleOptions } from '../options/mcp-session-options.interface.js';
 import {
   createMcpSessionOptions,
   type ResolvedMcpSessionOptions,
-} from './mcp-session-options.resolver.js';
+} from '../options/mcp-session-options.resolver.js';
 
 /** Registration settings that shape the module itself, so they cannot come from an async factory. */
 export interface McpSessionModuleExtras {

@@ -1,5 +1,5 @@
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import type { HttpResponse } from './http/http-response.js';
+import type { HttpResponse } from '../http/http-response.js';
 
 /** One request to a session: from a client of this replica, or forwarded by another replica. */
 export interface SessionExchange {

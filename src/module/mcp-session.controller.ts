@@ -1,6 +1,6 @@
 import { All, Controller, Req, Res, type Type } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SessionManager } from './session-manager.service.js';
+import { SessionManager } from '../session/session-manager.service.js';
 
 /**
  * Creates the controller of one module registration. Each registration gets its own class, so

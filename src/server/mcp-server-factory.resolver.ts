@@ -1,12 +1,12 @@
 import type { ModuleRef } from '@nestjs/core';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { MCP_SERVER_FACTORY } from './mcp-session.constants.js';
+import { MCP_SERVER_FACTORY } from '../module/mcp-session.constants.js';
 import type {
   McpServerContext,
   McpServerFactory,
   McpServerInstance,
-} from './mcp-server-factory.js';
+} from './mcp-server-factory.interface.js';
 
 const ALREADY_CONNECTED =
   'The MCP server factory returned a server that is already connected to a transport. An SDK server serves one transport: build a new server on every call of the factory.';

@@ -13,13 +13,13 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable, Subject } from 'rxjs';
-import { checkDnsRebinding } from './http/dns-rebinding.js';
+import { checkDnsRebinding } from '../http/dns-rebinding.js';
 import {
   findInitialize,
   hasInitializedNotification,
   readJsonRpcBody,
   requestIdsOf,
-} from './http/json-rpc-body.js';
+} from '../http/json-rpc-body.js';
 import {
   INTERNAL_ERROR,
   methodNotAllowed,
@@ -37,24 +37,32 @@ import {
   unsupportedProtocolVersion,
   writeJsonRpcError,
   type HttpJsonRpcError,
-} from './http/json-rpc-error.js';
-import { serveNodeRequest } from './http/node-bridge.js';
-import type { HttpResponse } from './http/http-response.js';
-import { endResponse, OpenResponses } from './http/open-responses.js';
-import type { SessionCluster } from './cluster/session-cluster.js';
-import { ClusterSessionRouter, type SessionHost } from './cluster/cluster-session-router.js';
-import { SessionRecordKeeper } from './cluster/session-record-keeper.js';
-import { SessionIdTakenError } from './cluster/redis-session-registry.js';
+} from '../http/json-rpc-error.js';
+import { serveNodeRequest } from '../http/node-bridge.js';
+import type { HttpResponse } from '../http/http-response.js';
+import { endResponse, OpenResponses } from '../http/open-responses.js';
+import type { SessionCluster } from '../cluster/session-cluster.js';
+import { ClusterSessionRouter, type SessionHost } from '../cluster/cluster-session-router.js';
+import { SessionRecordKeeper } from '../cluster/session-record-keeper.js';
+import { SessionIdTakenError } from '../cluster/redis-session-registry.js';
 import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.builder.js';
-import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
-import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
-import type { McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
+import { MCP_SESSION_OPTIONS } from '../module/mcp-session.constants.js';
+import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
+import type {
+  McpServerFactory,
+  McpServerInstance,
+} from '../server/mcp-server-factory.interface.js';
 import { actInBatches, sweepInSlices } from './sweep.js';
 import type { SessionExchange } from './session-exchange.js';
 import { SessionTable } from './session-table.js';
-import { createServer, findServerFactory } from './mcp-server-factory.resolver.js';
+import { createServer, findServerFactory } from '../server/mcp-server-factory.resolver.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
-import { type LiveSession, McpSession, type SessionInfo, type SessionLimits } from './session.js';
+import {
+  type LiveSession,
+  McpSession,
+  type SessionInfo,
+  type SessionLimits,
+} from './mcp-session.js';
 
 type ManagerState = 'created' | 'running' | 'draining' | 'stopped';
 

@@ -7,8 +7,8 @@ import {
   Optional,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { MCP_SESSION_OPTIONS, REAPER_INTERVAL_NAME } from './mcp-session.constants.js';
-import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
+import { MCP_SESSION_OPTIONS, REAPER_INTERVAL_NAME } from '../module/mcp-session.constants.js';
+import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import { SessionManager } from './session-manager.service.js';
 
 /**

@@ -1,4 +1,4 @@
-import { McpSession } from './session.js';
+import { McpSession } from './mcp-session.js';
 import { SessionTable } from './session-table.js';
 
 describe('SessionTable', () => {

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { DEFAULT_MCP_PATH } from './mcp-session.constants.js';
+import { DEFAULT_MCP_PATH } from '../module/mcp-session.constants.js';
 import type {
   McpSecurityOptions,
   McpSessionModuleOptions,
 } from './mcp-session-options.interface.js';
-import { InMemoryEventStore } from './event-store/in-memory-event-store.js';
-import { RedisEventStore } from './event-store/redis-event-store.js';
-import type { SessionEventStore } from './event-store/session-event-store.interface.js';
-import { resolveDefaultPrincipal } from './principal.js';
-import { SessionCluster } from './cluster/session-cluster.js';
+import { InMemoryEventStore } from '../event-store/in-memory-event-store.js';
+import { RedisEventStore } from '../event-store/redis-event-store.js';
+import type { SessionEventStore } from '../event-store/session-event-store.interface.js';
+import { resolveDefaultPrincipal } from '../http/principal.js';
+import { SessionCluster } from '../cluster/session-cluster.js';
 
 /** Options with every default applied, as the rest of the module reads them. */
 export interface ResolvedMcpSessionOptions {

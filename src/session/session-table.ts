@@ -1,4 +1,4 @@
-import type { McpSession } from './session.js';
+import type { McpSession } from './mcp-session.js';
 
 /**
  * The sessions this replica holds, by id, and what `maxSessions` and `maxSessionsPerPrincipal` are

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { SessionEventStore } from './event-store/session-event-store.interface.js';
-import type { InMemoryEventStoreOptions } from './event-store/in-memory-event-store.js';
-import type { RedisEventStoreOptions } from './event-store/redis-event-store.js';
+import type { SessionEventStore } from '../event-store/session-event-store.interface.js';
+import type { InMemoryEventStoreOptions } from '../event-store/in-memory-event-store.js';
+import type { RedisEventStoreOptions } from '../event-store/redis-event-store.js';
 
 /**
  * DNS-rebinding protection: which `Host` and `Origin` headers the endpoint accepts.
