@@ -4,7 +4,7 @@ export type {
   McpSecurityOptions,
   McpSessionModuleOptions,
 } from './options/mcp-session-options.interface.js';
-export { McpSessionOptionsError } from './options/mcp-session-options.resolver.js';
+export { McpSessionOptionsError } from './options/mcp-session-options.error.js';
 export { MCP_SERVER_FACTORY } from './module/mcp-session.constants.js';
 export type {
   McpServerContext,

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { McpSecurityOptions } from '../options/mcp-session-options.interface.js';
-import { JsonRpcErrorCode, type HttpJsonRpcError } from './json-rpc-error.js';
+import { hostNotAllowed, originNotAllowed, type HttpJsonRpcError } from './json-rpc-error.js';
 
 /** True when `value` matches an allowlist entry exactly or through a `:*` port wildcard. */
 export function matchesAllowlist(value: string, allowlist: readonly string[]): boolean {
@@ -27,19 +27,11 @@ export function checkDnsRebinding(
   if (!security.dnsRebindingProtection) return undefined;
   const host = req.headers.host;
   if (!host || !matchesAllowlist(host, security.allowedHosts)) {
-    return {
-      status: 421,
-      code: JsonRpcErrorCode.ServerError,
-      message: `Misdirected Request: Host header not allowed: ${host ?? '(none)'}`,
-    };
+    return hostNotAllowed(host);
   }
   const origin = req.headers.origin;
   if (origin !== undefined && !matchesAllowlist(origin, security.allowedOrigins)) {
-    return {
-      status: 403,
-      code: JsonRpcErrorCode.ServerError,
-      message: `Forbidden: Origin not allowed: ${origin}`,
-    };
+    return originNotAllowed(origin);
   }
   return undefined;
 }

@@ -4,7 +4,13 @@ import {
   type InitializeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage } from 'node:http';
-import { JsonRpcErrorCode, type HttpJsonRpcError } from './json-rpc-error.js';
+import {
+  EMPTY_BATCH,
+  NOT_ACCEPTABLE,
+  PARSE_ERROR,
+  UNSUPPORTED_MEDIA_TYPE,
+  type HttpJsonRpcError,
+} from './json-rpc-error.js';
 import { readRequestBody } from './request-body.js';
 
 /**
@@ -17,23 +23,11 @@ export async function readJsonRpcBody(
 ): Promise<{ body: unknown } | { error: HttpJsonRpcError }> {
   const accept = req.headers.accept ?? '';
   if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-    return {
-      error: {
-        status: 406,
-        code: JsonRpcErrorCode.ServerError,
-        message: 'Not Acceptable: Client must accept both application/json and text/event-stream',
-      },
-    };
+    return { error: NOT_ACCEPTABLE };
   }
   const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (contentType !== 'application/json') {
-    return {
-      error: {
-        status: 415,
-        code: JsonRpcErrorCode.ServerError,
-        message: 'Unsupported Media Type: Content-Type must be application/json',
-      },
-    };
+    return { error: UNSUPPORTED_MEDIA_TYPE };
   }
   const read = await readRequestBody(req, limit);
   if (read.kind === 'error') return { error: read.error };
@@ -42,22 +36,10 @@ export async function readJsonRpcBody(
   try {
     body = JSON.parse(read.text);
   } catch {
-    return {
-      error: {
-        status: 400,
-        code: JsonRpcErrorCode.ParseError,
-        message: 'Parse error: Invalid JSON',
-      },
-    };
+    return { error: PARSE_ERROR };
   }
   if (Array.isArray(body) && body.length === 0) {
-    return {
-      error: {
-        status: 400,
-        code: JsonRpcErrorCode.InvalidRequest,
-        message: 'Invalid Request: empty batch',
-      },
-    };
+    return { error: EMPTY_BATCH };
   }
   return { body };
 }

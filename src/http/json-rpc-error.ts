@@ -39,6 +39,78 @@ export function writeJsonRpcError(res: HttpResponse, error: HttpJsonRpcError): v
   res.end(body);
 }
 
+/** The rest of a body left unread: the connection cannot be reused. */
+const UNREAD_BODY_HEADERS = { Connection: 'close' };
+
+/** The 421 for a `Host` the endpoint does not answer to (DNS-rebinding protection). */
+export function hostNotAllowed(host: string | undefined): HttpJsonRpcError {
+  return {
+    status: 421,
+    code: JsonRpcErrorCode.ServerError,
+    message: `Misdirected Request: Host header not allowed: ${host ?? '(none)'}`,
+  };
+}
+
+/** The 403 for a foreign `Origin` (DNS-rebinding protection). */
+export function originNotAllowed(origin: string): HttpJsonRpcError {
+  return {
+    status: 403,
+    code: JsonRpcErrorCode.ServerError,
+    message: `Forbidden: Origin not allowed: ${origin}`,
+  };
+}
+
+/** The 406 for a POST that does not accept both JSON and SSE, worded as the SDK transport does. */
+export const NOT_ACCEPTABLE: HttpJsonRpcError = {
+  status: 406,
+  code: JsonRpcErrorCode.ServerError,
+  message: 'Not Acceptable: Client must accept both application/json and text/event-stream',
+};
+
+/** The 415 for a POST whose body is not JSON. */
+export const UNSUPPORTED_MEDIA_TYPE: HttpJsonRpcError = {
+  status: 415,
+  code: JsonRpcErrorCode.ServerError,
+  message: 'Unsupported Media Type: Content-Type must be application/json',
+};
+
+/** The 400 for a body that is not JSON. */
+export const PARSE_ERROR: HttpJsonRpcError = {
+  status: 400,
+  code: JsonRpcErrorCode.ParseError,
+  message: 'Parse error: Invalid JSON',
+};
+
+/** The 400 for an empty JSON-RPC batch. */
+export const EMPTY_BATCH: HttpJsonRpcError = {
+  status: 400,
+  code: JsonRpcErrorCode.InvalidRequest,
+  message: 'Invalid Request: empty batch',
+};
+
+/**
+ * The 413 for a body over `limit` bytes; it closes the connection unless the rest of the body was
+ * read and discarded.
+ */
+export function payloadTooLarge(limit: number, discarded: boolean): HttpJsonRpcError {
+  return {
+    status: 413,
+    code: JsonRpcErrorCode.ServerError,
+    message: `Payload Too Large: Request body must not exceed ${limit} bytes`,
+    ...(discarded ? {} : { headers: UNREAD_BODY_HEADERS }),
+  };
+}
+
+/** The 400 for a body that could not be read (`problem` says why); the connection is closed. */
+export function bodyUnreadable(problem: string): HttpJsonRpcError {
+  return {
+    status: 400,
+    code: JsonRpcErrorCode.ParseError,
+    message: `Parse error: could not read the request body (${problem})`,
+    headers: UNREAD_BODY_HEADERS,
+  };
+}
+
 /** The 404 every unknown, expired, terminated or foreign session id gets. */
 export const SESSION_NOT_FOUND: HttpJsonRpcError = {
   status: 404,

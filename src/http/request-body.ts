@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
 import { discardRest } from './body-discard.js';
-import { JsonRpcErrorCode, type HttpJsonRpcError } from './json-rpc-error.js';
+import { bodyUnreadable, payloadTooLarge, type HttpJsonRpcError } from './json-rpc-error.js';
 
 /** The outcome of reading a request body: its text, a body another parser already read, or an error. */
 export type BodyRead =
@@ -22,19 +22,6 @@ interface RawBodyError {
 
 const BYTE_ORDER_MARK = 0xfeff;
 
-/** The rest of a body left unread: the connection cannot be reused. */
-const UNREAD_BODY_HEADERS = { Connection: 'close' };
-
-/** The 413, closing the connection unless the rest of the body was read and discarded. */
-function payloadTooLarge(limit: number, discarded: boolean): HttpJsonRpcError {
-  return {
-    status: 413,
-    code: JsonRpcErrorCode.ServerError,
-    message: `Payload Too Large: Request body must not exceed ${limit} bytes`,
-    ...(discarded ? {} : { headers: UNREAD_BODY_HEADERS }),
-  };
-}
-
 async function readFromStream(req: IncomingMessage, limit: number): Promise<BodyRead> {
   try {
     // raw-body refuses a declared length over the limit before reading anything. The body is
@@ -48,15 +35,7 @@ async function readFromStream(req: IncomingMessage, limit: number): Promise<Body
     if (type === 'entity.too.large') {
       return { kind: 'error', error: payloadTooLarge(limit, await discardRest(req)) };
     }
-    return {
-      kind: 'error',
-      error: {
-        status: 400,
-        code: JsonRpcErrorCode.ParseError,
-        message: `Parse error: could not read the request body (${type ?? 'stream error'})`,
-        headers: UNREAD_BODY_HEADERS,
-      },
-    };
+    return { kind: 'error', error: bodyUnreadable(type ?? 'stream error') };
   }
 }
 

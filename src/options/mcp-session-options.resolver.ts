@@ -10,6 +10,10 @@ import { RedisEventStore } from '../event-store/redis-event-store.js';
 import type { SessionEventStore } from '../event-store/session-event-store.interface.js';
 import { resolveDefaultPrincipal } from '../http/principal.js';
 import { SessionCluster } from '../cluster/session-cluster.js';
+import { McpSessionOptionsError } from './mcp-session-options.error.js';
+import { idleSecondsOf, OPTION_RULES } from './option-rules.js';
+
+export { McpSessionOptionsError };
 
 /** Options with every default applied, as the rest of the module reads them. */
 export interface ResolvedMcpSessionOptions {
@@ -41,61 +45,23 @@ export interface ResolvedMcpSessionOptions {
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
-/** Thrown at bootstrap for an option that cannot work; the message names the option and the fix. */
-export class McpSessionOptionsError extends Error {
-  constructor(option: string, problem: string, fix: string) {
-    super(`McpSessionModule option "${option}" ${problem}. ${fix}`);
-    this.name = 'McpSessionOptionsError';
-  }
-}
-
-/** The longest delay Node's timers honour; longer ones fire after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function positiveNumber(option: string, value: unknown, unit: string): void {
-  const ms = unit === 'seconds' ? Number(value) * 1000 : Number(value);
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || ms > MAX_TIMER_MS) {
-    throw new McpSessionOptionsError(
-      option,
-      `must be a positive number of ${unit} (at most ${MAX_TIMER_MS} ms), got ${String(value)}`,
-      `Set it to a value such as 30, or leave it out for the default.`,
-    );
-  }
-}
-
-function positiveInteger(option: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new McpSessionOptionsError(
-      option,
-      `must be a positive integer, got ${String(value)}`,
-      `Set it to a whole number, or leave it out for the default.`,
-    );
-  }
-}
-
-function stringList(option: string, value: unknown): void {
-  if (
-    !Array.isArray(value) ||
-    value.some((entry) => typeof entry !== 'string' || entry.trim() === '')
-  ) {
-    throw new McpSessionOptionsError(
-      option,
-      'must be an array of non-empty strings',
-      `List values such as ['mcp.example.com', 'localhost:*'].`,
-    );
-  }
-}
-
-function normalizePath(path: unknown): string {
-  if (typeof path !== 'string' || path.trim() === '') {
-    throw new McpSessionOptionsError(
-      'path',
-      'must be a non-empty string',
-      `Use a route such as '/mcp'.`,
-    );
-  }
+function normalizePath(path: string): string {
   const trimmed = path.trim().replace(/\/+$/, '');
   return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/**
+ * Checks every rule of {@link OPTION_RULES}, in order.
+ *
+ * @throws McpSessionOptionsError for the first option that breaks a rule.
+ */
+export function validateMcpSessionOptions(options: McpSessionModuleOptions): void {
+  for (const rule of OPTION_RULES) {
+    const value = rule.value(options);
+    if (value === undefined) continue;
+    const broken = rule.check(value, options);
+    if (broken) throw new McpSessionOptionsError(rule.option, broken.problem, broken.fix);
+  }
 }
 
 /** The event store asked for: by default, where the sessions are. */
@@ -114,15 +80,6 @@ function resolveEventStore(
   if (choice === 'memory') {
     return { eventStore: new InMemoryEventStore(options.inMemoryEventStore), ownsEventStore: true };
   }
-  const store = choice as Partial<SessionEventStore>;
-  const methods = ['storeEvent', 'replayEventsAfter', 'getStreamIdForEventId', 'purgeSession'];
-  if (typeof store !== 'object' || methods.some((m) => typeof store[m as never] !== 'function')) {
-    throw new McpSessionOptionsError(
-      'eventStore',
-      `must be 'memory', 'redis', 'none' or an object implementing SessionEventStore (${methods.join(', ')})`,
-      'Pass a SessionEventStore instance, or one of the three strings.',
-    );
-  }
   return { eventStore: choice as SessionEventStore, ownsEventStore: false };
 }
 
@@ -134,114 +91,12 @@ function resolveEventStore(
 export function resolveMcpSessionOptions(
   options: McpSessionModuleOptions = {},
 ): ResolvedMcpSessionOptions {
+  validateMcpSessionOptions(options);
   const stateless = options.stateless ?? false;
-  const sessionStore = options.sessionStore ?? 'memory';
-  if (sessionStore !== 'memory' && sessionStore !== 'redis') {
-    throw new McpSessionOptionsError(
-      'sessionStore',
-      `must be 'memory' or 'redis', got ${String(sessionStore)}`,
-      "Use 'redis' to share sessions between replicas, or leave it out.",
-    );
-  }
-  if (stateless && sessionStore === 'redis') {
-    throw new McpSessionOptionsError(
-      'sessionStore',
-      'has no meaning with stateless: true (there are no sessions)',
-      'Remove sessionStore, or set stateless to false.',
-    );
-  }
-  if (stateless) {
-    for (const option of ['sessionIdleTimeout', 'maxSessionLifetime', 'hibernateAfter'] as const) {
-      if (options[option] !== undefined && options[option] !== null) {
-        throw new McpSessionOptionsError(
-          option,
-          'has no meaning with stateless: true (there are no sessions)',
-          `Remove ${option}, or set stateless to false.`,
-        );
-      }
-    }
-  }
-  const idleSeconds = stateless
-    ? null
-    : options.sessionIdleTimeout === undefined
-      ? 1800
-      : options.sessionIdleTimeout;
-  if (idleSeconds !== null) positiveNumber('sessionIdleTimeout', idleSeconds, 'seconds');
-  if (options.retryInterval !== undefined) {
-    positiveInteger('retryInterval', options.retryInterval);
-    if (idleSeconds !== null && options.retryInterval >= idleSeconds * 1000) {
-      throw new McpSessionOptionsError(
-        'retryInterval',
-        `(${options.retryInterval} ms) must be well below sessionIdleTimeout (${idleSeconds} s), or polling clients expire between polls`,
-        'Lower retryInterval or raise sessionIdleTimeout.',
-      );
-    }
-  }
+  const idleSeconds = idleSecondsOf(options);
   const lifetimeSeconds = options.maxSessionLifetime ?? null;
-  if (lifetimeSeconds !== null) positiveNumber('maxSessionLifetime', lifetimeSeconds, 'seconds');
-  const maxSessionsPerPrincipal = options.maxSessionsPerPrincipal ?? null;
-  if (maxSessionsPerPrincipal !== null) {
-    positiveInteger('maxSessionsPerPrincipal', maxSessionsPerPrincipal);
-  }
   const hibernateSeconds = options.hibernateAfter ?? null;
-  if (hibernateSeconds !== null) {
-    positiveNumber('hibernateAfter', hibernateSeconds, 'seconds');
-    if (idleSeconds !== null && hibernateSeconds >= idleSeconds) {
-      throw new McpSessionOptionsError(
-        'hibernateAfter',
-        `(${hibernateSeconds} s) must be below sessionIdleTimeout (${idleSeconds} s), or sessions expire before they hibernate`,
-        'Lower hibernateAfter, or remove it.',
-      );
-    }
-  }
-  const reapSeconds = options.reapInterval ?? 10;
-  positiveNumber('reapInterval', reapSeconds, 'seconds');
-  const maxSessions = options.maxSessions ?? 10_000;
-  positiveInteger('maxSessions', maxSessions);
-  const maxRequestBodySize = options.maxRequestBodySize ?? 4 * 1024 * 1024;
-  positiveInteger('maxRequestBodySize', maxRequestBodySize);
-  const keepAliveInterval = options.keepAliveInterval ?? 15_000;
-  positiveInteger('keepAliveInterval', keepAliveInterval);
-  positiveNumber('keepAliveInterval', keepAliveInterval, 'milliseconds');
-  const graceSeconds = options.shutdownGracePeriod ?? 10;
-  if (
-    typeof graceSeconds !== 'number' ||
-    !(graceSeconds >= 0) ||
-    graceSeconds * 1000 > MAX_TIMER_MS
-  ) {
-    throw new McpSessionOptionsError(
-      'shutdownGracePeriod',
-      `must be zero or a positive number of seconds, got ${String(graceSeconds)}`,
-      'Set it to the seconds in-flight requests may take to finish at shutdown.',
-    );
-  }
-  for (const fn of ['sessionIdGenerator', 'principalResolver'] as const) {
-    if (options[fn] !== undefined && typeof options[fn] !== 'function') {
-      throw new McpSessionOptionsError(
-        fn,
-        'must be a function',
-        'Pass a function or leave it out.',
-      );
-    }
-  }
   const security = options.security ?? {};
-  const allowedHosts = security.allowedHosts ?? LOOPBACK_HOSTS.map((host) => `${host}:*`);
-  const allowedOrigins =
-    security.allowedOrigins ??
-    LOOPBACK_HOSTS.flatMap((host) => [`http://${host}:*`, `https://${host}:*`]);
-  if (
-    security.dnsRebindingProtection !== undefined &&
-    typeof security.dnsRebindingProtection !== 'boolean'
-  ) {
-    throw new McpSessionOptionsError(
-      'security.dnsRebindingProtection',
-      `must be a boolean, got ${String(security.dnsRebindingProtection)}`,
-      'Use true or false.',
-    );
-  }
-  stringList('security.allowedHosts', allowedHosts);
-  stringList('security.allowedOrigins', allowedOrigins);
-
   return {
     path: normalizePath(options.path ?? DEFAULT_MCP_PATH),
     cluster: undefined,
@@ -250,20 +105,22 @@ export function resolveMcpSessionOptions(
     stateless,
     security: {
       dnsRebindingProtection: security.dnsRebindingProtection ?? true,
-      allowedHosts,
-      allowedOrigins,
+      allowedHosts: security.allowedHosts ?? LOOPBACK_HOSTS.map((host) => `${host}:*`),
+      allowedOrigins:
+        security.allowedOrigins ??
+        LOOPBACK_HOSTS.flatMap((host) => [`http://${host}:*`, `https://${host}:*`]),
     },
     retryInterval: options.retryInterval,
     sessionIdleTimeoutMs: idleSeconds === null ? null : idleSeconds * 1000,
     maxSessionLifetimeMs: lifetimeSeconds === null ? null : lifetimeSeconds * 1000,
     hibernateAfterMs: hibernateSeconds === null ? null : hibernateSeconds * 1000,
-    maxSessionsPerPrincipal,
-    reapIntervalMs: reapSeconds * 1000,
-    maxSessions,
-    maxRequestBodySize,
-    keepAliveInterval,
+    maxSessionsPerPrincipal: options.maxSessionsPerPrincipal ?? null,
+    reapIntervalMs: (options.reapInterval ?? 10) * 1000,
+    maxSessions: options.maxSessions ?? 10_000,
+    maxRequestBodySize: options.maxRequestBodySize ?? 4 * 1024 * 1024,
+    keepAliveInterval: options.keepAliveInterval ?? 15_000,
     sessionIdGenerator: options.sessionIdGenerator ?? randomUUID,
-    shutdownGracePeriodMs: graceSeconds * 1000,
+    shutdownGracePeriodMs: (options.shutdownGracePeriod ?? 10) * 1000,
     principalResolver: options.principalResolver ?? resolveDefaultPrincipal,
   };
 }
