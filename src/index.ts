@@ -30,7 +30,12 @@ export {
   InMemoryEventStore,
   type InMemoryEventStoreOptions,
 } from './event-store/in-memory-event-store.js';
-export { RedisEventStore, type RedisEventStoreOptions } from './event-store/redis-event-store.js';
+export {
+  RedisEventStore,
+  type RedisEventStoreBounds,
+  type RedisEventStoreOptions,
+} from './event-store/redis-event-store.js';
+export type { RedisConnectionOptions } from './redis/redis-connection.js';
 export { resolveDefaultPrincipal } from './http/principal.js';
 export { mcpCorsOptions } from './http/cors.js';
 export { lazyJsonSchemaValidator } from './server/lazy-json-schema-validator.js';

@@ -1,8 +1,7 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { RedisEventStoreOptions } from '../event-store/redis-event-store.js';
-import { connectRedis, DEFAULT_REDIS_URL } from '../redis/redis-connection.js';
+import { connectRedis, type RedisConnectionOptions } from '../redis/redis-connection.js';
 import { RedisSessionRegistry, type SessionRenewal } from './redis-session-registry.js';
 import { type ForwardedWork, RequestForwarder } from './request-forwarder.js';
 
@@ -37,7 +36,7 @@ export interface ClusterMember extends ForwardedWork {
  * pub/sub connection came back (messages such as `revoke` may have been lost), it checks in the
  * registry which of its sessions are still its own.
  */
-export class SessionCluster {
+export class SessionCluster implements OnApplicationShutdown {
   private readonly logger = new Logger(SessionCluster.name);
   readonly replicaId = randomUUID();
   readonly registry: RedisSessionRegistry;
@@ -72,13 +71,13 @@ export class SessionCluster {
    *
    * @throws Error naming the URL and the fix, when `ioredis` is missing or Redis does not answer.
    */
-  static async connect(options: RedisEventStoreOptions = {}): Promise<SessionCluster> {
-    const url = options.url ?? DEFAULT_REDIS_URL;
+  static async connect(options: Required<RedisConnectionOptions>): Promise<SessionCluster> {
+    const { url } = options;
     const client = await connectRedis(url, 'McpSessionModule', { enableAutoPipelining: true });
     let subscriber: Redis | undefined;
     try {
       subscriber = await connectRedis(url, 'McpSessionModule');
-      const cluster = new SessionCluster(client, subscriber, options.keyPrefix ?? 'mcp:');
+      const cluster = new SessionCluster(client, subscriber, options.keyPrefix);
       await cluster.forwarder.listen();
       return cluster;
     } catch (error) {
@@ -100,6 +99,11 @@ export class SessionCluster {
   /** Whether this replica may serve the sessions it holds (its heartbeat is fresh). */
   isFresh(): boolean {
     return Date.now() < this.freshUntil;
+  }
+
+  /** Leaves the cluster once the sessions held here have been let go (before shutdown). */
+  onApplicationShutdown(): Promise<void> {
+    return this.leave();
   }
 
   /** Leaves the cluster: others take over this replica's sessions at once. Closes the connections. */

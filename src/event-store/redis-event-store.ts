@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
-import { connectRedis, DEFAULT_REDIS_URL } from '../redis/redis-connection.js';
+import {
+  connectRedis,
+  DEFAULT_REDIS_URL,
+  type RedisConnectionOptions,
+} from '../redis/redis-connection.js';
 import type { SessionEventStore } from './session-event-store.interface.js';
 
 /**
@@ -10,17 +14,14 @@ import type { SessionEventStore } from './session-event-store.interface.js';
  *
  * @publicApi
  */
-export interface RedisEventStoreOptions {
-  /**
-   * The Redis server, for a store that creates its own client (`RedisEventStore.connect`).
-   * @default 'redis://127.0.0.1:6379'
-   */
-  url?: string;
-  /**
-   * Prefix of every key the store writes.
-   * @default 'mcp:'
-   */
-  keyPrefix?: string;
+export interface RedisEventStoreOptions extends RedisConnectionOptions, RedisEventStoreBounds {}
+
+/**
+ * How much the {@link RedisEventStore} keeps.
+ *
+ * @publicApi
+ */
+export interface RedisEventStoreBounds {
   /**
    * Events kept per stream; older ones are trimmed first.
    * @default 1000

@@ -1,6 +1,12 @@
 /** Injection token of the resolved, validated module options. */
 export const MCP_SESSION_OPTIONS = Symbol('McpSessionModule:ResolvedOptions');
 
+/** Injection token of the registration's {@link ModuleEventStore}. */
+export const MCP_EVENT_STORE = Symbol('McpSessionModule:EventStore');
+
+/** Injection token of this replica's `SessionCluster` membership, or `null` without Redis. */
+export const MCP_SESSION_CLUSTER = Symbol('McpSessionModule:SessionCluster');
+
 /**
  * Injection token under which the application provides its {@link McpServerFactory}.
  *

@@ -3,10 +3,8 @@ import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import { createMcpSessionController } from './mcp-session.controller.js';
 import type { McpSessionModuleOptions } from '../options/mcp-session-options.interface.js';
-import {
-  createMcpSessionOptions,
-  type ResolvedMcpSessionOptions,
-} from '../options/mcp-session-options.resolver.js';
+import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
+import { createMcpSessionProviders } from './mcp-session.providers.js';
 
 /** Registration settings that shape the module itself, so they cannot come from an async factory. */
 export interface McpSessionModuleExtras {
@@ -33,11 +31,7 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYN
       (definition, extras) => {
         const providers: Provider[] = [
           ...(definition.providers ?? []),
-          {
-            provide: MCP_SESSION_OPTIONS,
-            inject: [MODULE_OPTIONS_TOKEN],
-            useFactory: (options: McpSessionModuleOptions) => createMcpSessionOptions(options),
-          },
+          ...createMcpSessionProviders(MODULE_OPTIONS_TOKEN),
         ];
         const controllers = [];
         if (extras.controller) {

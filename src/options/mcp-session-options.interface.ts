@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { SessionEventStore } from '../event-store/session-event-store.interface.js';
 import type { InMemoryEventStoreOptions } from '../event-store/in-memory-event-store.js';
-import type { RedisEventStoreOptions } from '../event-store/redis-event-store.js';
+import type { RedisEventStoreBounds } from '../event-store/redis-event-store.js';
+import type { RedisConnectionOptions } from '../redis/redis-connection.js';
 
 /**
  * DNS-rebinding protection: which `Host` and `Origin` headers the endpoint accepts.
@@ -60,10 +61,21 @@ export interface McpSessionModuleOptions {
    */
   eventStore?: 'memory' | 'redis' | 'none' | SessionEventStore;
   /**
-   * The Redis server, key prefix and event bounds, with `sessionStore` or `eventStore` `'redis'`.
+   * The Redis server and key prefix, with `sessionStore` or `eventStore` `'redis'`.
    * @default { url: 'redis://127.0.0.1:6379', keyPrefix: 'mcp:' }
    */
-  redis?: RedisEventStoreOptions;
+  redis?: RedisConnectionOptions & {
+    /** @deprecated Set `redisEventStore.maxEventsPerStream`; still read when that is not set. */
+    maxEventsPerStream?: number;
+    /** @deprecated Set `redisEventStore.ttlSeconds`; still read when that is not set. */
+    ttlSeconds?: number;
+  };
+  /**
+   * Bounds of the Redis event store, with `eventStore: 'redis'` (the default with
+   * `sessionStore: 'redis'`).
+   * @default { maxEventsPerStream: 1000, ttlSeconds: 86400 }
+   */
+  redisEventStore?: RedisEventStoreBounds;
   /**
    * Bounds of the default in-memory event store.
    * @default { maxEventsPerStream: 1000, maxTotalBytes: 10 MiB }

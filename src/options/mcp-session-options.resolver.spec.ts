@@ -40,7 +40,9 @@ describe('resolveMcpSessionOptions', () => {
 
       expect(resolved).toMatchObject({
         path: '/mcp',
-        ownsEventStore: true,
+        sessionStore: 'memory',
+        eventStore: 'memory',
+        redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'mcp:' },
         jsonResponse: false,
         stateless: false,
         retryInterval: undefined,
@@ -51,17 +53,14 @@ describe('resolveMcpSessionOptions', () => {
         keepAliveInterval: 15_000,
         shutdownGracePeriodMs: 10_000,
       });
-      expect(resolved.eventStore).toBeInstanceOf(InMemoryEventStore);
       expect(resolved.principalResolver).toBe(resolveDefaultPrincipal);
     });
 
     it('treats an empty options object like no options', () => {
-      const { eventStore: a, sessionIdGenerator: g1, ...restA } = resolveMcpSessionOptions({});
-      const { eventStore: b, sessionIdGenerator: g2, ...restB } = resolveMcpSessionOptions();
+      const { sessionIdGenerator: g1, ...restA } = resolveMcpSessionOptions({});
+      const { sessionIdGenerator: g2, ...restB } = resolveMcpSessionOptions();
 
       expect(restA).toEqual(restB);
-      expect(a).toBeInstanceOf(InMemoryEventStore);
-      expect(b).toBeInstanceOf(InMemoryEventStore);
       expect(g1).toBe(g2);
     });
 
@@ -176,69 +175,43 @@ describe('resolveMcpSessionOptions', () => {
   });
 
   describe('event store', () => {
-    it('creates a new InMemoryEventStore for each resolution, owned by the module', () => {
-      const first = resolveMcpSessionOptions({ eventStore: 'memory' });
-      const second = resolveMcpSessionOptions({ eventStore: 'memory' });
-
-      expect(first.eventStore).toBeInstanceOf(InMemoryEventStore);
-      expect(first.ownsEventStore).toBe(true);
-      expect(second.eventStore).not.toBe(first.eventStore);
-    });
-
-    it('passes the in-memory bounds to the store', async () => {
-      const { eventStore } = resolveMcpSessionOptions({
-        inMemoryEventStore: { maxEventsPerStream: 1 },
-      });
-      const store = eventStore as InMemoryEventStore;
-
-      await store.storeEvent('s', 'st', { jsonrpc: '2.0', method: 'a' });
-      await store.storeEvent('s', 'st', { jsonrpc: '2.0', method: 'b' });
-
-      expect(store.size).toBe(1);
-    });
-
-    it('rejects invalid in-memory bounds with a RangeError from the store', () => {
-      expect(() =>
-        resolveMcpSessionOptions({ inMemoryEventStore: { maxEventsPerStream: 0 } }),
-      ).toThrow(RangeError);
-      expect(() => resolveMcpSessionOptions({ inMemoryEventStore: { maxTotalBytes: -1 } })).toThrow(
-        /maxTotalBytes/,
-      );
-    });
-
-    it("'none' disables resumability", () => {
-      const resolved = resolveMcpSessionOptions({ eventStore: 'none' });
-
-      expect(resolved.eventStore).toBeUndefined();
-      expect(resolved.ownsEventStore).toBe(false);
-    });
-
-    it('uses a store of the application as is, without owning it', () => {
-      const store = fakeStore();
-
-      const resolved = resolveMcpSessionOptions({ eventStore: store });
-
-      expect(resolved.eventStore).toBe(store);
-      expect(resolved.ownsEventStore).toBe(false);
+    it("chooses 'memory' by default", () => {
+      expect(resolveMcpSessionOptions().eventStore).toBe('memory');
     });
 
     it('follows the sessions onto Redis unless told otherwise', () => {
-      // The Redis store needs a connection: createMcpSessionOptions makes it, not the resolver.
-      expect(resolveMcpSessionOptions({ sessionStore: 'redis' }).eventStore).toBeUndefined();
-      const memory = resolveMcpSessionOptions({ sessionStore: 'redis', eventStore: 'memory' });
-      expect(memory.eventStore).toBeInstanceOf(InMemoryEventStore);
-      expect(resolveMcpSessionOptions({ sessionStore: 'memory' }).eventStore).toBeInstanceOf(
-        InMemoryEventStore,
-      );
+      expect(resolveMcpSessionOptions({ sessionStore: 'redis' }).eventStore).toBe('redis');
+      expect(
+        resolveMcpSessionOptions({ sessionStore: 'redis', eventStore: 'memory' }).eventStore,
+      ).toBe('memory');
+      expect(resolveMcpSessionOptions({ sessionStore: 'memory' }).eventStore).toBe('memory');
     });
 
-    it('accepts a class instance whose methods live on its prototype', () => {
+    it('keeps a store of the application, whose methods may live on its prototype', () => {
       const store = new InMemoryEventStore();
 
-      const resolved = resolveMcpSessionOptions({ eventStore: store });
+      expect(resolveMcpSessionOptions({ eventStore: store }).eventStore).toBe(store);
+      expect(resolveMcpSessionOptions({ eventStore: fakeStore() }).eventStore).toMatchObject({
+        purgeSession: expect.any(Function),
+      });
+    });
 
-      expect(resolved.eventStore).toBe(store);
-      expect(resolved.ownsEventStore).toBe(false);
+    it('keeps the Redis connection apart from the event bounds', () => {
+      const resolved = resolveMcpSessionOptions({
+        redis: { url: 'redis://cache:6380' },
+        redisEventStore: { maxEventsPerStream: 5 },
+      });
+
+      expect(resolved.redis).toEqual({ url: 'redis://cache:6380', keyPrefix: 'mcp:' });
+      expect(resolved.redisEventStore).toEqual({ maxEventsPerStream: 5 });
+    });
+
+    it('still reads the event bounds given with the connection, as before', () => {
+      const resolved = resolveMcpSessionOptions({
+        redis: { maxEventsPerStream: 7, ttlSeconds: 60 },
+      });
+
+      expect(resolved.redisEventStore).toEqual({ maxEventsPerStream: 7, ttlSeconds: 60 });
     });
   });
 
@@ -247,16 +220,13 @@ describe('resolveMcpSessionOptions', () => {
       const resolved = resolveMcpSessionOptions({ stateless: true });
 
       expect(resolved.stateless).toBe(true);
-      expect(resolved.eventStore).toBeUndefined();
-      expect(resolved.ownsEventStore).toBe(false);
+      expect(resolved.eventStore).toBe('none');
       expect(resolved.sessionIdleTimeoutMs).toBeNull();
     });
 
     it('ignores an explicit event store', () => {
       for (const eventStore of ['memory', fakeStore()] as const) {
-        const resolved = resolveMcpSessionOptions({ stateless: true, eventStore });
-        expect(resolved.eventStore).toBeUndefined();
-        expect(resolved.ownsEventStore).toBe(false);
+        expect(resolveMcpSessionOptions({ stateless: true, eventStore }).eventStore).toBe('none');
       }
     });
 

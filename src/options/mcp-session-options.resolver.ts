@@ -5,24 +5,36 @@ import type {
   McpSecurityOptions,
   McpSessionModuleOptions,
 } from './mcp-session-options.interface.js';
-import { InMemoryEventStore } from '../event-store/in-memory-event-store.js';
-import { RedisEventStore } from '../event-store/redis-event-store.js';
+import type { InMemoryEventStoreOptions } from '../event-store/in-memory-event-store.js';
+import type { RedisEventStoreBounds } from '../event-store/redis-event-store.js';
 import type { SessionEventStore } from '../event-store/session-event-store.interface.js';
 import { resolveDefaultPrincipal } from '../http/principal.js';
-import { SessionCluster } from '../cluster/session-cluster.js';
+import {
+  DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_REDIS_URL,
+  type RedisConnectionOptions,
+} from '../redis/redis-connection.js';
 import { McpSessionOptionsError } from './mcp-session-options.error.js';
 import { idleSecondsOf, OPTION_RULES } from './option-rules.js';
 
 export { McpSessionOptionsError };
 
-/** Options with every default applied, as the rest of the module reads them. */
+/** The event store to use: built by the module from a name, or the application's own. */
+export type EventStoreChoice = 'memory' | 'redis' | 'none' | SessionEventStore;
+
+/**
+ * Options with every default applied, as the rest of the module reads them: plain data. The
+ * resources they name (event store, cluster membership) are providers of their own.
+ */
 export interface ResolvedMcpSessionOptions {
   path: string;
-  /** This replica's membership of the cluster, with `sessionStore: 'redis'`. */
-  cluster: SessionCluster | undefined;
-  eventStore: SessionEventStore | undefined;
-  /** True when the module created the event store and so must release it at shutdown. */
-  ownsEventStore: boolean;
+  /** Where sessions live: this process, or the cluster's registry on Redis. */
+  sessionStore: 'memory' | 'redis';
+  /** The event store; `'none'` when streams are not resumable (always so when stateless). */
+  eventStore: EventStoreChoice;
+  inMemoryEventStore: InMemoryEventStoreOptions;
+  redis: Required<RedisConnectionOptions>;
+  redisEventStore: RedisEventStoreBounds;
   jsonResponse: boolean;
   stateless: boolean;
   security: Required<McpSecurityOptions>;
@@ -64,27 +76,15 @@ export function validateMcpSessionOptions(options: McpSessionModuleOptions): voi
   }
 }
 
-/** The event store asked for: by default, where the sessions are. */
-function eventStoreChoice(options: McpSessionModuleOptions): McpSessionModuleOptions['eventStore'] {
+/** The event store asked for: by default, where the sessions are; none without sessions. */
+function eventStoreChoice(options: McpSessionModuleOptions): EventStoreChoice {
+  if (options.stateless) return 'none';
   return options.eventStore ?? (options.sessionStore === 'redis' ? 'redis' : 'memory');
 }
 
-function resolveEventStore(
-  options: McpSessionModuleOptions,
-): Pick<ResolvedMcpSessionOptions, 'eventStore' | 'ownsEventStore'> {
-  const choice = eventStoreChoice(options);
-  // A Redis store needs a connection: createMcpSessionOptions makes it.
-  if (choice === 'none' || choice === 'redis' || options.stateless) {
-    return { eventStore: undefined, ownsEventStore: false };
-  }
-  if (choice === 'memory') {
-    return { eventStore: new InMemoryEventStore(options.inMemoryEventStore), ownsEventStore: true };
-  }
-  return { eventStore: choice as SessionEventStore, ownsEventStore: false };
-}
-
 /**
- * Applies defaults and validates the options once, for `forRoot` and `forRootAsync` alike.
+ * Applies defaults and validates the options once, for `forRoot` and `forRootAsync` alike. Makes
+ * nothing: the stores and the cluster membership are built by their providers.
  *
  * @throws McpSessionOptionsError naming the first option that cannot work.
  */
@@ -99,8 +99,18 @@ export function resolveMcpSessionOptions(
   const security = options.security ?? {};
   return {
     path: normalizePath(options.path ?? DEFAULT_MCP_PATH),
-    cluster: undefined,
-    ...resolveEventStore(options),
+    sessionStore: options.sessionStore ?? 'memory',
+    eventStore: eventStoreChoice(options),
+    inMemoryEventStore: options.inMemoryEventStore ?? {},
+    redis: {
+      url: options.redis?.url ?? DEFAULT_REDIS_URL,
+      keyPrefix: options.redis?.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
+    },
+    // The bounds used to sit beside the connection settings; that shape is still read.
+    redisEventStore: options.redisEventStore ?? {
+      maxEventsPerStream: options.redis?.maxEventsPerStream,
+      ttlSeconds: options.redis?.ttlSeconds,
+    },
     jsonResponse: options.jsonResponse ?? false,
     stateless,
     security: {
@@ -123,26 +133,4 @@ export function resolveMcpSessionOptions(
     shutdownGracePeriodMs: (options.shutdownGracePeriod ?? 10) * 1000,
     principalResolver: options.principalResolver ?? resolveDefaultPrincipal,
   };
-}
-
-/**
- * Resolves the options (see {@link resolveMcpSessionOptions}) and makes what needs I/O, so that an
- * unreachable Redis fails the application at startup with a clear error: with
- * `sessionStore: 'redis'`, this replica's connection to the cluster (which a Redis event store
- * shares); with `eventStore: 'redis'` alone, a connected {@link RedisEventStore}.
- */
-export async function createMcpSessionOptions(
-  options: McpSessionModuleOptions = {},
-): Promise<ResolvedMcpSessionOptions> {
-  const resolved = resolveMcpSessionOptions(options);
-  const redisEvents = !resolved.stateless && eventStoreChoice(options) === 'redis';
-  if (options.sessionStore === 'redis') {
-    const cluster = await SessionCluster.connect(options.redis);
-    if (!redisEvents) return { ...resolved, cluster };
-    const eventStore = new RedisEventStore(cluster.client, options.redis);
-    return { ...resolved, cluster, eventStore, ownsEventStore: true };
-  }
-  if (!redisEvents) return resolved;
-  const eventStore = await RedisEventStore.connect(options.redis);
-  return { ...resolved, eventStore, ownsEventStore: true };
 }

@@ -9,6 +9,27 @@ const KEEP_ALIVE_MS = 10_000;
 /** The Redis server the module uses when none is configured. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
+/** The prefix of every key the module writes when none is configured. */
+export const DEFAULT_REDIS_KEY_PREFIX = 'mcp:';
+
+/**
+ * Where the module's Redis data lives, shared by the session registry and the Redis event store.
+ *
+ * @publicApi
+ */
+export interface RedisConnectionOptions {
+  /**
+   * The Redis server.
+   * @default 'redis://127.0.0.1:6379'
+   */
+  url?: string;
+  /**
+   * Prefix of every key the module writes; replicas that share sessions use the same one.
+   * @default 'mcp:'
+   */
+  keyPrefix?: string;
+}
+
 /**
  * Connects an `ioredis` client and checks that Redis answers. Commands fail at once while Redis is
  * unreachable, rather than queueing, so that requests fail instead of hanging; a lost connection is

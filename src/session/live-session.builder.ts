@@ -4,7 +4,10 @@ import {
   WebStandardStreamableHTTPServerTransport,
   type WebStandardStreamableHTTPServerTransportOptions,
 } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { scopeEventStore } from '../event-store/session-event-store.interface.js';
+import {
+  scopeEventStore,
+  type SessionEventStore,
+} from '../event-store/session-event-store.interface.js';
 import { JsonResponseTransport } from '../server/json-response.transport.js';
 import type {
   McpServerContext,
@@ -41,6 +44,7 @@ export class LiveSessionBuilder {
 
   constructor(
     private readonly options: ResolvedMcpSessionOptions,
+    private readonly eventStore: SessionEventStore | undefined,
     private readonly createServer: (context: McpServerContext) => Promise<McpServerInstance>,
   ) {}
 
@@ -105,7 +109,7 @@ export class LiveSessionBuilder {
   }
 
   private recorderFor(sessionId: string): EventRecorder | undefined {
-    const store = this.options.eventStore;
+    const store = this.eventStore;
     if (!store) return undefined;
     const scoped = scopeEventStore(store, sessionId);
     const recorder: EventRecorder = {

@@ -46,7 +46,13 @@ import { ClusterSessionRouter, type SessionHost } from '../cluster/cluster-sessi
 import { SessionRecordKeeper } from '../cluster/session-record-keeper.js';
 import { SessionIdTakenError } from '../cluster/redis-session-registry.js';
 import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.builder.js';
-import { MCP_SESSION_OPTIONS } from '../module/mcp-session.constants.js';
+import {
+  MCP_EVENT_STORE,
+  MCP_SESSION_CLUSTER,
+  MCP_SESSION_OPTIONS,
+} from '../module/mcp-session.constants.js';
+import type { ModuleEventStore } from '../event-store/module-event-store.js';
+import type { SessionEventStore } from '../event-store/session-event-store.interface.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import type {
   McpServerFactory,
@@ -104,6 +110,7 @@ export class SessionManager
   private readonly released = new WeakSet<McpSession>();
   /** Requests that cross replicas, with `sessionStore: 'redis'`. */
   private readonly router: ClusterSessionRouter | undefined;
+  private readonly eventStore: SessionEventStore | undefined;
 
   /**
    * Lifecycle events: a session created, hibernated, rehydrated, and closed with its reason.
@@ -114,15 +121,18 @@ export class SessionManager
   constructor(
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
     private readonly moduleRef: ModuleRef,
+    @Inject(MCP_EVENT_STORE) events: ModuleEventStore,
+    @Inject(MCP_SESSION_CLUSTER) cluster: SessionCluster | null,
   ) {
-    this.builder = new LiveSessionBuilder(options, (context) =>
+    this.eventStore = events.store;
+    this.builder = new LiveSessionBuilder(options, events.store, (context) =>
       createServer(this.serverFactory, context),
     );
     this.limits = {
       idleMs: options.sessionIdleTimeoutMs,
       lifetimeMs: options.maxSessionLifetimeMs,
     };
-    this.cluster = options.cluster;
+    this.cluster = cluster ?? undefined;
     if (this.cluster) {
       this.records = new SessionRecordKeeper(this.cluster, this.limits);
       this.router = new ClusterSessionRouter(
@@ -208,13 +218,11 @@ export class SessionManager
     this.state = 'stopped';
   }
 
-  /** Releases what outlives the sessions: the event stream and a store the module created. */
+  /** Completes the event stream (the stores and the cluster close by their own hooks). */
   async onApplicationShutdown(): Promise<void> {
     await this.beforeApplicationShutdown();
     this.state = 'stopped';
     this.lifecycle.complete();
-    if (this.options.ownsEventStore) await this.options.eventStore?.close?.();
-    await this.cluster?.leave();
   }
 
   /**
@@ -668,7 +676,7 @@ export class SessionManager
 
   private async purgeEvents(sessionId: string): Promise<void> {
     try {
-      await this.options.eventStore?.purgeSession(sessionId);
+      await this.eventStore?.purgeSession(sessionId);
     } catch (error) {
       this.logger.warn(
         `Purging the events of session ${sessionId} failed: ${(error as Error).message}`,

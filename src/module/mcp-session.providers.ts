@@ -1,0 +1,41 @@
+import type { Provider } from '@nestjs/common';
+import { SessionCluster } from '../cluster/session-cluster.js';
+import { ModuleEventStore } from '../event-store/module-event-store.js';
+import type { McpSessionModuleOptions } from '../options/mcp-session-options.interface.js';
+import {
+  resolveMcpSessionOptions,
+  type ResolvedMcpSessionOptions,
+} from '../options/mcp-session-options.resolver.js';
+import {
+  MCP_EVENT_STORE,
+  MCP_SESSION_CLUSTER,
+  MCP_SESSION_OPTIONS,
+} from './mcp-session.constants.js';
+
+/**
+ * The providers one registration builds from its options (`optionsToken`): the resolved options
+ * (plain data), and the resources they name, each built by its factory and closed by its own
+ * shutdown hook. A resource that needs Redis connects here, so that an unreachable Redis fails the
+ * application at startup with a clear error.
+ */
+export function createMcpSessionProviders(optionsToken: string | symbol): Provider[] {
+  return [
+    {
+      provide: MCP_SESSION_OPTIONS,
+      inject: [optionsToken],
+      useFactory: (options: McpSessionModuleOptions) => resolveMcpSessionOptions(options),
+    },
+    {
+      provide: MCP_SESSION_CLUSTER,
+      inject: [MCP_SESSION_OPTIONS],
+      useFactory: (options: ResolvedMcpSessionOptions) =>
+        options.sessionStore === 'redis' ? SessionCluster.connect(options.redis) : null,
+    },
+    {
+      provide: MCP_EVENT_STORE,
+      inject: [MCP_SESSION_OPTIONS, MCP_SESSION_CLUSTER],
+      useFactory: (options: ResolvedMcpSessionOptions, cluster: SessionCluster | null) =>
+        ModuleEventStore.create(options, cluster?.client),
+    },
+  ];
+}
