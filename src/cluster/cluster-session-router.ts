@@ -222,7 +222,7 @@ export class ClusterSessionRouter {
     }
     const session = sessionFromRecord(record, Date.now());
     this.sessions.hold(session);
-    this.records.recordActivity(session);
+    this.records.adopted(session, record.stateJson);
     return session;
   }
 }

@@ -12,6 +12,8 @@ import { recordOf } from './session-record.js';
  */
 export class SessionRecordKeeper {
   private readonly logger = new Logger(SessionRecordKeeper.name);
+  /** The `state` of each session as last saved to the registry, as JSON. */
+  private readonly savedState = new WeakMap<McpSession, string>();
 
   constructor(
     private readonly cluster: SessionCluster,
@@ -38,7 +40,7 @@ export class SessionRecordKeeper {
     bounds: { maxSessions: number; maxSessionsPerPrincipal: number | null },
   ): Promise<ReservationRefusal | undefined> {
     const record = recordOf(session, this.cluster.replicaId);
-    session.savedStateJson = record.stateJson;
+    this.savedState.set(session, record.stateJson);
     return this.cluster.registry.reserve(record, this.deadlineOf(session, Date.now()), bounds);
   }
 
@@ -51,10 +53,16 @@ export class SessionRecordKeeper {
   /** A request ended: its state, if the request changed it, and the session's activity. */
   requestEnded(session: McpSession): void {
     const stateJson = JSON.stringify(session.state);
-    if (stateJson !== session.savedStateJson) {
-      session.savedStateJson = stateJson;
+    if (stateJson !== this.savedState.get(session)) {
+      this.savedState.set(session, stateJson);
       this.save(session, { stateJson });
     }
+    this.recordActivity(session);
+  }
+
+  /** A session taken over from the registry, whose state was saved as `stateJson`. */
+  adopted(session: McpSession, stateJson: string): void {
+    this.savedState.set(session, stateJson);
     this.recordActivity(session);
   }
 

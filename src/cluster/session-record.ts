@@ -39,19 +39,10 @@ export function recordOf(session: McpSession, owner: string): SessionRecord {
 
 /** A local session rebuilt from its record: hibernated, so that its next request wakes it. */
 export function sessionFromRecord(record: SessionRecord, now: number): McpSession {
-  const session = new McpSession(
-    record.id,
-    record.principal,
-    record.createdAt,
-    JSON.parse(record.stateJson) as Record<string, unknown>,
+  return McpSession.restore(
+    { ...record, state: JSON.parse(record.stateJson) as Record<string, unknown> },
+    now,
   );
-  session.lastActivityAt = now;
-  session.protocolVersion = record.protocolVersion;
-  session.clientInfo = record.clientInfo;
-  session.initializeJson = record.initializeJson;
-  session.clientInitialized = record.clientInitialized;
-  session.savedStateJson = record.stateJson;
-  return session;
 }
 
 /** The record as the fields of a Redis hash; `undefined` fields are left out. */

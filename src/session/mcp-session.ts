@@ -50,30 +50,45 @@ export interface LiveSession {
   events: EventMute | undefined;
 }
 
+/** What a request is to its session: a call (or answer) in flight, or an open `GET` stream. */
+export type SessionActivity = 'request' | 'stream';
+
+/** What it takes to rebuild a session elsewhere (another replica, or after hibernation). */
+export interface SessionSnapshot {
+  id: string;
+  principal: string | undefined;
+  createdAt: number;
+  protocolVersion: string | undefined;
+  clientInfo: Implementation | undefined;
+  /** The client's `initialize` request, as JSON. */
+  initializeJson: string;
+  clientInitialized: boolean;
+  state: Record<string, unknown>;
+}
+
 /**
  * A session: its record (what it takes to rebuild it), and while it is awake, its server and
- * transport. The record is what a hibernated session keeps.
+ * transport. The record is what a hibernated session keeps. Its state changes only through its
+ * own methods.
  */
 export class McpSession {
   readonly createdAt: number;
-  lastActivityAt: number;
-  inFlightRequests = 0;
-  openStreams = 0;
-  protocolVersion: string | undefined;
-  clientInfo: Implementation | undefined;
+  private lastActivity: number;
+  private requestsInFlight = 0;
+  private streamsOpen = 0;
+  private negotiatedVersion: string | undefined;
+  private client: Implementation | undefined;
   /**
    * The client's `initialize` request, serialized (a string costs far less than the parsed
    * message), replayed to rebuild the session after hibernation.
    */
-  initializeJson: string | undefined;
+  private initialize: string | undefined;
   /** Whether the client sent `notifications/initialized`, replayed with `initialize`. */
-  clientInitialized = false;
-  /** The `state` last saved to the cluster's registry, as JSON (cluster mode only). */
-  savedStateJson: string | undefined;
+  private initialized = false;
   /** The server and transport; `undefined` while hibernated. */
-  live: LiveSession | undefined;
+  private awake: LiveSession | undefined;
   /** The rebuild in progress, shared by every request that wakes the session at once. */
-  waking: Promise<LiveSession> | undefined;
+  private waking: Promise<LiveSession> | undefined;
   /**
    * Ids of the client's requests being answered: the transport routes responses by id. Created on
    * first use and released when the session hibernates, like `responses`.
@@ -92,39 +107,144 @@ export class McpSession {
     readonly state: Record<string, unknown> = {},
   ) {
     this.createdAt = now;
-    this.lastActivityAt = now;
+    this.lastActivity = now;
+  }
+
+  /** A session rebuilt from its snapshot, hibernated, active at `now`: its next request wakes it. */
+  static restore(snapshot: SessionSnapshot, now: number): McpSession {
+    const session = new McpSession(
+      snapshot.id,
+      snapshot.principal,
+      snapshot.createdAt,
+      snapshot.state,
+    );
+    session.lastActivity = now;
+    session.negotiatedVersion = snapshot.protocolVersion;
+    session.client = snapshot.clientInfo;
+    session.initialize = snapshot.initializeJson;
+    session.initialized = snapshot.clientInitialized;
+    return session;
+  }
+
+  /** When the last request ended (or began, while one is in flight). */
+  get lastActivityAt(): number {
+    return this.lastActivity;
+  }
+
+  /** The protocol version negotiated at `initialize`. */
+  get protocolVersion(): string | undefined {
+    return this.negotiatedVersion;
+  }
+
+  get clientInfo(): Implementation | undefined {
+    return this.client;
+  }
+
+  /** The client's `initialize` request, as JSON. */
+  get initializeJson(): string | undefined {
+    return this.initialize;
+  }
+
+  /** Whether the client sent `notifications/initialized`. */
+  get clientInitialized(): boolean {
+    return this.initialized;
+  }
+
+  /** The server and transport; `undefined` while the session hibernates. */
+  get live(): LiveSession | undefined {
+    return this.awake;
+  }
+
+  /** Requests in flight, streams excluded. */
+  get inFlightRequests(): number {
+    return this.requestsInFlight;
+  }
+
+  /** Open standalone `GET` streams. */
+  get openStreams(): number {
+    return this.streamsOpen;
+  }
+
+  /** True while awake and not being rebuilt: what hibernation may release. */
+  get isSettledAwake(): boolean {
+    return this.awake !== undefined && this.waking === undefined;
   }
 
   /** Records what the client's `initialize` says of it, and the protocol version it will speak. */
   describeClient(initialize: InitializeRequest): void {
     const requested = initialize.params.protocolVersion;
-    this.protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+    this.negotiatedVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
       ? requested
       : LATEST_PROTOCOL_VERSION;
-    this.clientInfo = initialize.params.clientInfo;
-    this.initializeJson = flatString(JSON.stringify(initialize));
+    this.client = initialize.params.clientInfo;
+    this.initialize = flatString(JSON.stringify(initialize));
+  }
+
+  /** Records `notifications/initialized`; true the first time, when it changes the record. */
+  markClientInitialized(): boolean {
+    if (this.initialized) return false;
+    this.initialized = true;
+    return true;
+  }
+
+  /** Gives the session its server and transport. */
+  attach(live: LiveSession): void {
+    this.awake = live;
+  }
+
+  /**
+   * The live part, rebuilt with `rebuild` when the session hibernates: once, however many requests
+   * wake the session at once.
+   */
+  wake(rebuild: () => Promise<LiveSession>): Promise<LiveSession> {
+    if (this.awake) return Promise.resolve(this.awake);
+    this.waking ??= rebuild()
+      .then((live) => {
+        this.awake = live;
+        return live;
+      })
+      .finally(() => {
+        this.waking = undefined;
+      });
+    return this.waking;
+  }
+
+  /**
+   * Releases the live part and what only a live session needs, keeping the record; the caller
+   * checks that the session is quiet, or is ending it. Returns the released server and transport.
+   */
+  detach(): LiveSession | undefined {
+    const live = this.awake;
+    this.awake = undefined;
+    this.requestIds = undefined;
+    this.responses = undefined;
+    return live;
   }
 
   /** Counts a request (or stream) as started. */
-  begin(res: HttpResponse, isStream: boolean, now: number): void {
+  begin(res: HttpResponse, activity: SessionActivity, now: number): void {
     (this.responses ??= new Set()).add(res);
-    if (isStream) this.openStreams++;
-    else this.inFlightRequests++;
-    this.lastActivityAt = now;
+    if (activity === 'stream') this.streamsOpen++;
+    else this.requestsInFlight++;
+    this.lastActivity = now;
   }
 
   /**
    * Counts a request (or stream) as finished, and its request ids as answered: idleness is
    * measured from here.
    */
-  end(res: HttpResponse, isStream: boolean, now: number, requestIds: Array<string | number>): void {
+  end(
+    res: HttpResponse,
+    activity: SessionActivity,
+    now: number,
+    requestIds: ReadonlyArray<string | number>,
+  ): void {
     this.responses?.delete(res);
     for (const id of requestIds) this.requestIds?.delete(id);
-    if (isStream) this.openStreams--;
-    else this.inFlightRequests--;
-    this.lastActivityAt = now;
+    if (activity === 'stream') this.streamsOpen--;
+    else this.requestsInFlight--;
+    this.lastActivity = now;
   }
-
   /**
    * Marks request ids as in flight; false (and nothing marked) when one already is, or repeats,
    * since the transport would send one request's response to the other.
@@ -143,22 +263,10 @@ export class McpSession {
     return this.responses ? [...this.responses] : [];
   }
 
-  /**
-   * Releases the live part and what only a live session needs, keeping the record; the caller
-   * checks that the session is quiet. Returns the released server and transport.
-   */
-  hibernate(): LiveSession | undefined {
-    const { live } = this;
-    this.live = undefined;
-    this.requestIds = undefined;
-    this.responses = undefined;
-    return live;
-  }
-
   /** True when nothing is in flight and the session has been quiet for at least `quietMs`. */
   isQuietFor(now: number, quietMs: number): boolean {
     return (
-      this.inFlightRequests === 0 && this.openStreams === 0 && now - this.lastActivityAt >= quietMs
+      this.requestsInFlight === 0 && this.streamsOpen === 0 && now - this.lastActivity >= quietMs
     );
   }
 
@@ -176,13 +284,13 @@ export class McpSession {
     return {
       id: this.id,
       createdAt: new Date(this.createdAt),
-      lastActivityAt: new Date(this.lastActivityAt),
-      inFlightRequests: this.inFlightRequests,
-      openStreams: this.openStreams,
+      lastActivityAt: new Date(this.lastActivity),
+      inFlightRequests: this.requestsInFlight,
+      openStreams: this.streamsOpen,
       principal: this.principal,
       protocolVersion: this.protocolVersion,
       clientInfo: this.clientInfo,
-      hibernated: this.live === undefined,
+      hibernated: this.awake === undefined,
     };
   }
 }

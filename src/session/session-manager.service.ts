@@ -60,6 +60,7 @@ import type {
 } from '../server/mcp-server-factory.interface.js';
 import { actInBatches, sweepInSlices } from './sweep.js';
 import type { SessionExchange } from './session-exchange.js';
+import type { TrackedResponse } from './tracked-response.js';
 import { SessionTable } from './session-table.js';
 import { createServer, findServerFactory } from '../server/mcp-server-factory.resolver.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
@@ -151,7 +152,7 @@ export class SessionManager
       isDraining: () => this.state === 'draining',
       lookup: (sessionId, principal) => this.lookup(sessionId, principal),
       serveOnSession: (session, exchange) => this.serveOnSession(session, exchange),
-      trackUnheld: (res) => this.track(res, undefined, false),
+      trackUnheld: (res) => this.track(res, { kind: 'sessionless' }),
       terminate: (session, reason) => this.terminate(session, reason),
       endUnheld: async (sessionId, principal, reason) => {
         this.publish({ type: 'closed', sessionId, principal, reason });
@@ -268,8 +269,8 @@ export class SessionManager
    */
   async hibernate(sessionId: string): Promise<boolean> {
     const session = this.sessions.get(sessionId);
-    if (!session?.live || session.waking || !session.isQuietFor(Date.now(), 0)) return false;
-    const live = session.hibernate();
+    if (!session?.isSettledAwake || !session.isQuietFor(Date.now(), 0)) return false;
+    const live = session.detach();
     this.publish({ type: 'hibernated', sessionId, principal: session.principal });
     if (live) await this.closeServer(live.server);
     return true;
@@ -281,7 +282,7 @@ export class SessionManager
     if (quietMs === null) return 0;
     const idle: McpSession[] = [];
     await sweepInSlices(this.sessions.values(), (session) => {
-      if (session.live && !session.waking && session.isQuietFor(now, quietMs)) idle.push(session);
+      if (session.isSettledAwake && session.isQuietFor(now, quietMs)) idle.push(session);
     });
     let hibernated = 0;
     await actInBatches(idle, async (session) => {
@@ -382,7 +383,7 @@ export class SessionManager
         return writeJsonRpcError(res, REQUEST_ID_IN_FLIGHT);
       }
       if (!session.clientInitialized && hasInitializedNotification(body)) {
-        session.clientInitialized = true;
+        session.markClientInitialized();
         this.records?.clientInitialized(session);
       }
     }
@@ -392,13 +393,15 @@ export class SessionManager
     // A DELETE ends the session itself, so it is not one of the requests that keep it open.
     this.track(
       res,
-      exchange.method === 'DELETE' ? undefined : session,
-      exchange.method === 'GET',
-      requestIds,
+      exchange.method === 'DELETE'
+        ? { kind: 'sessionless' }
+        : exchange.method === 'GET'
+          ? { kind: 'stream', session }
+          : { kind: 'request', session, requestIds },
     );
     let live: LiveSession;
     try {
-      live = session.live ?? (await this.wake(session));
+      live = session.live ?? (await session.wake(() => this.rehydrate(session)));
     } catch (error) {
       if (!this.sessions.holds(session)) {
         return writeJsonRpcError(
@@ -412,14 +415,6 @@ export class SessionManager
     await exchange.serve(live.transport);
   }
 
-  /** Rebuilds a hibernated session once, however many requests wait for it. */
-  private wake(session: McpSession): Promise<LiveSession> {
-    session.waking ??= this.rehydrate(session).finally(() => {
-      session.waking = undefined;
-    });
-    return session.waking;
-  }
-
   private async rehydrate(session: McpSession): Promise<LiveSession> {
     const live = await this.builder.build(session, this.callbacksFor(session));
     try {
@@ -431,7 +426,6 @@ export class SessionManager
       await this.closeServer(live.server);
       throw error;
     }
-    session.live = live;
     this.publish({ type: 'rehydrated', sessionId: session.id, principal: session.principal });
     return live;
   }
@@ -519,12 +513,12 @@ export class SessionManager
         ...this.callbacksFor(session),
         onInitialized: () => {
           registered = true;
-          session.live = live;
+          session.attach(live!);
           this.sessions.admit(session);
           this.publish({ type: 'created', sessionId, principal });
         },
       });
-      this.track(res, session, false);
+      this.track(res, { kind: 'request', session, requestIds: [] });
       await serveNodeRequest(live.transport, req, res, body);
       // A session whose initialize failed after it was registered is unknown to its client.
       if (registered && res.statusCode !== 200) await this.terminate(session, 'error');
@@ -586,7 +580,7 @@ export class SessionManager
     this.statelessServers.add(server);
     const transport = this.builder.buildStatelessTransport();
     res.once('close', () => void this.closeServer(server));
-    this.track(res, undefined, false);
+    this.track(res, { kind: 'sessionless' });
     await server.connect(transport);
     await serveNodeRequest(transport, req, res, parsed.body);
   }
@@ -610,17 +604,14 @@ export class SessionManager
    * Counts a request as in flight until its response closes, for idleness and shutdown; its
    * request ids, claimed on the session, are released then.
    */
-  private track(
-    res: HttpResponse,
-    session: McpSession | undefined,
-    isStream: boolean,
-    requestIds: Array<string | number> = [],
-  ): void {
-    if (session) this.records?.requestStarted(session);
-    session?.begin(res, isStream, Date.now());
+  private track(res: HttpResponse, tracked: TrackedResponse): void {
+    if (tracked.kind === 'sessionless') return this.openResponses.add(res);
+    const { session, kind } = tracked;
+    const requestIds = kind === 'request' ? tracked.requestIds : [];
+    this.records?.requestStarted(session);
+    session.begin(res, kind, Date.now());
     this.openResponses.add(res, () => {
-      if (!session) return;
-      session.end(res, isStream, Date.now(), requestIds);
+      session.end(res, kind, Date.now(), requestIds);
       if (this.records && this.sessions.holds(session)) {
         this.records.requestEnded(session);
       }
@@ -640,12 +631,12 @@ export class SessionManager
     this.publish({ type: 'closed', sessionId: session.id, principal: session.principal, reason });
     // First out of the registry, so that no replica takes the session over while it closes.
     await this.records?.remove(session);
-    const { live } = session;
-    session.live = undefined;
+    const open = session.openResponses();
+    const live = session.detach();
     if (live) await this.closeServer(live.server);
     // The SDK transport leaves a pending JSON response open when it closes; answer it here.
     const error = reason === 'shutdown' ? SHUTTING_DOWN : SESSION_NOT_FOUND;
-    for (const res of session.openResponses()) endResponse(res, error);
+    for (const res of open) endResponse(res, error);
     await this.purgeEvents(session.id);
   }
 
@@ -659,7 +650,7 @@ export class SessionManager
     this.released.add(session);
     this.publish({ type: 'released', sessionId: session.id, principal: session.principal });
     const open = session.openResponses();
-    const live = session.hibernate();
+    const live = session.detach();
     if (live) await this.closeServer(live.server);
     for (const res of open) endResponse(res, error);
     await this.records!.release(session);
