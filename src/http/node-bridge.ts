@@ -1,5 +1,5 @@
 import { getRequestListener } from '@hono/node-server';
-import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { McpTransport } from '../server/mcp-transport.interface.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * SDK's own Node transport uses. `body` is the already parsed JSON-RPC body of a POST.
  */
 export async function serveNodeRequest(
-  transport: WebStandardStreamableHTTPServerTransport,
+  transport: McpTransport,
   req: IncomingMessage,
   res: ServerResponse,
   body: unknown,

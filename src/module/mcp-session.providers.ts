@@ -10,7 +10,9 @@ import {
   MCP_EVENT_STORE,
   MCP_SESSION_CLUSTER,
   MCP_SESSION_OPTIONS,
+  MCP_TRANSPORT_FACTORY,
 } from './mcp-session.constants.js';
+import { SdkTransportFactory } from '../server/sdk-transport.factory.js';
 
 /**
  * The providers one registration builds from its options (`optionsToken`): the resolved options
@@ -24,6 +26,11 @@ export function createMcpSessionProviders(optionsToken: string | symbol): Provid
       provide: MCP_SESSION_OPTIONS,
       inject: [optionsToken],
       useFactory: (options: McpSessionModuleOptions) => resolveMcpSessionOptions(options),
+    },
+    {
+      provide: MCP_TRANSPORT_FACTORY,
+      inject: [MCP_SESSION_OPTIONS],
+      useFactory: (options: ResolvedMcpSessionOptions) => new SdkTransportFactory(options),
     },
     {
       provide: MCP_SESSION_CLUSTER,

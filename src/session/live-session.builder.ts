@@ -1,19 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
-  WebStandardStreamableHTTPServerTransport,
-  type WebStandardStreamableHTTPServerTransportOptions,
-} from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import {
   scopeEventStore,
   type SessionEventStore,
 } from '../event-store/session-event-store.interface.js';
-import { JsonResponseTransport } from '../server/json-response.transport.js';
+import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
 import type {
   McpServerContext,
   McpServerInstance,
 } from '../server/mcp-server-factory.interface.js';
-import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import type { EventMute, LiveSession, McpSession } from './mcp-session.js';
 
 /** What the manager does when a session's transport reports a lifecycle change. */
@@ -43,7 +38,7 @@ export class LiveSessionBuilder {
   private readonly logger = new Logger(LiveSessionBuilder.name);
 
   constructor(
-    private readonly options: ResolvedMcpSessionOptions,
+    private readonly transports: McpTransportFactory,
     private readonly eventStore: SessionEventStore | undefined,
     private readonly createServer: (context: McpServerContext) => Promise<McpServerInstance>,
   ) {}
@@ -56,12 +51,11 @@ export class LiveSessionBuilder {
       state: session.state,
     });
     const recorder = this.recorderFor(session.id);
-    const transport = this.createTransport({
-      sessionIdGenerator: () => session.id,
+    const transport = this.transports.forSession({
+      sessionId: session.id,
       eventStore: recorder?.eventStore,
-      retryInterval: this.options.retryInterval,
-      onsessioninitialized: () => callbacks.onInitialized?.(),
-      onsessionclosed: callbacks.onDeleted,
+      onInitialized: () => callbacks.onInitialized?.(),
+      onDeleted: callbacks.onDeleted,
     });
     const live: LiveSession = { server, transport, events: recorder };
     transport.onclose = () => callbacks.onClosed(live);
@@ -91,11 +85,6 @@ export class LiveSessionBuilder {
     } finally {
       if (recorder) recorder.muted = false;
     }
-  }
-
-  /** A transport for one stateless request. */
-  buildStatelessTransport(): WebStandardStreamableHTTPServerTransport {
-    return this.createTransport({ sessionIdGenerator: undefined });
   }
 
   /** Sends the stored `initialize` through the transport: the one public way to initialize it. */
@@ -131,20 +120,6 @@ export class LiveSessionBuilder {
       },
     };
     return recorder;
-  }
-
-  /** A transport in the configured response mode, with the configured keep-alive. */
-  private createTransport(
-    sessionOptions: WebStandardStreamableHTTPServerTransportOptions,
-  ): WebStandardStreamableHTTPServerTransport {
-    const options = {
-      ...sessionOptions,
-      enableJsonResponse: this.options.jsonResponse,
-      keepAliveMs: this.options.keepAliveInterval,
-    };
-    return this.options.jsonResponse
-      ? new JsonResponseTransport(options)
-      : new WebStandardStreamableHTTPServerTransport(options);
   }
 }
 

@@ -1,4 +1,3 @@
-import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -7,6 +6,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { flatString } from '../shared/flat-string.js';
 import type { HttpResponse } from '../http/http-response.js';
+import type { McpTransport } from '../server/mcp-transport.interface.js';
 import type { McpServerInstance } from '../server/mcp-server-factory.interface.js';
 
 /**
@@ -45,7 +45,7 @@ export interface EventMute {
 /** The parts of a session that hibernation releases: its server and its transport. */
 export interface LiveSession {
   server: McpServerInstance;
-  transport: WebStandardStreamableHTTPServerTransport;
+  transport: McpTransport;
   /** The transport's event recording, muted while a rebuild replays `initialize`. */
   events: EventMute | undefined;
 }

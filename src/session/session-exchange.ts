@@ -1,4 +1,4 @@
-import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { McpTransport } from '../server/mcp-transport.interface.js';
 import type { HttpResponse } from '../http/http-response.js';
 
 /** One request to a session: from a client of this replica, or forwarded by another replica. */
@@ -9,5 +9,5 @@ export interface SessionExchange {
   body: unknown;
   res: HttpResponse;
   /** Hands the request to the session's transport and writes its response. */
-  serve(transport: WebStandardStreamableHTTPServerTransport): Promise<void>;
+  serve(transport: McpTransport): Promise<void>;
 }

@@ -45,11 +45,13 @@ import type { SessionCluster } from '../cluster/session-cluster.js';
 import { ClusterSessionRouter, type SessionHost } from '../cluster/cluster-session-router.js';
 import { SessionRecordKeeper } from '../cluster/session-record-keeper.js';
 import { SessionIdTakenError } from '../cluster/redis-session-registry.js';
+import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
 import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.builder.js';
 import {
   MCP_EVENT_STORE,
   MCP_SESSION_CLUSTER,
   MCP_SESSION_OPTIONS,
+  MCP_TRANSPORT_FACTORY,
 } from '../module/mcp-session.constants.js';
 import type { ModuleEventStore } from '../event-store/module-event-store.js';
 import type { SessionEventStore } from '../event-store/session-event-store.interface.js';
@@ -124,9 +126,10 @@ export class SessionManager
     private readonly moduleRef: ModuleRef,
     @Inject(MCP_EVENT_STORE) events: ModuleEventStore,
     @Inject(MCP_SESSION_CLUSTER) cluster: SessionCluster | null,
+    @Inject(MCP_TRANSPORT_FACTORY) private readonly transports: McpTransportFactory,
   ) {
     this.eventStore = events.store;
-    this.builder = new LiveSessionBuilder(options, events.store, (context) =>
+    this.builder = new LiveSessionBuilder(this.transports, events.store, (context) =>
       createServer(this.serverFactory, context),
     );
     this.limits = {
@@ -578,7 +581,7 @@ export class SessionManager
       state: {},
     });
     this.statelessServers.add(server);
-    const transport = this.builder.buildStatelessTransport();
+    const transport = this.transports.forStatelessRequest();
     res.once('close', () => void this.closeServer(server));
     this.track(res, { kind: 'sessionless' });
     await server.connect(transport);
