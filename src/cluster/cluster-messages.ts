@@ -11,6 +11,8 @@ export interface ForwardedRequest {
   body?: unknown;
   /** What the receiving replica's authentication put on `req.auth`. */
   auth?: AuthInfo;
+  /** The principal the receiving replica resolved, and checked against the session's. */
+  principal?: string;
 }
 
 /** What replicas send each other over Redis pub/sub, each on its own channel. */

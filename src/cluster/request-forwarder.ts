@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { ClusterMessage, ForwardedRequest } from './cluster-messages.js';
+import { type Observable, Subject } from 'rxjs';
 import { RemoteResponse } from './remote-response.js';
 
 /** How a forwarded request went, seen from the replica that forwarded it. */
@@ -16,13 +17,14 @@ export type ForwardOutcome =
   /** The owner listens but did not acknowledge in time; the request may run there, do not resend. */
   | 'timeout';
 
-/** What the owner of a session does with what other replicas send it. */
-export interface ForwardedWork {
-  /** Serves the request; false, doing nothing, when this replica does not hold the session. */
-  serve(request: ForwardedRequest, res: RemoteResponse): boolean;
-  close(message: Extract<ClusterMessage, { type: 'close' }>): void;
-  revoke(sessionId: string): void;
-}
+/** What other replicas send the owner of a session. */
+export type InboundMessage =
+  /**
+   * A request to serve: call `accept()` at once if this replica holds its session (it is then
+   * answered through `res`); else the sender is told to look the session up again.
+   */
+  | { type: 'request'; request: ForwardedRequest; res: RemoteResponse; accept(): void }
+  | Extract<ClusterMessage, { type: 'close' | 'revoke' }>;
 
 interface PendingForward {
   id: string;
@@ -50,7 +52,12 @@ export class RequestForwarder {
   private readonly logger = new Logger(RequestForwarder.name);
   private readonly pending = new Map<string, PendingForward>();
   private readonly served = new Map<string, ServedForward>();
-  private work: ForwardedWork | undefined;
+  private readonly inbound = new Subject<InboundMessage>();
+  private readonly reconnections = new Subject<void>();
+  /** What other replicas send here; until something subscribes, their requests are refused. */
+  readonly inbound$: Observable<InboundMessage> = this.inbound.asObservable();
+  /** The pub/sub connection came back: messages sent meanwhile may have been lost. */
+  readonly reconnected$: Observable<void> = this.reconnections.asObservable();
 
   constructor(
     private readonly publisher: Redis,
@@ -58,8 +65,6 @@ export class RequestForwarder {
     private readonly channelPrefix: string,
     readonly replicaId: string,
     private readonly ackTimeoutMs: number,
-    /** Called after the pub/sub connection came back: messages may have been lost meanwhile. */
-    private readonly onReconnected: () => void,
   ) {}
 
   /** Starts listening on this replica's channel. */
@@ -69,13 +74,8 @@ export class RequestForwarder {
     // ioredis subscribes again by itself after a reconnection; what was sent meanwhile is lost.
     this.subscriber.on('ready', () => {
       this.cutEverything();
-      this.onReconnected();
+      this.reconnections.next();
     });
-  }
-
-  /** Hands what other replicas send here to `work`; until then, their requests are refused. */
-  attach(work: ForwardedWork): void {
-    this.work = work;
   }
 
   /**
@@ -150,7 +150,8 @@ export class RequestForwarder {
 
   /** Stops listening, after cutting every forward in either direction. */
   async close(): Promise<void> {
-    this.work = undefined;
+    this.inbound.complete();
+    this.reconnections.complete();
     this.cutEverything();
     this.subscriber.removeAllListeners('ready');
     await this.subscriber.unsubscribe().catch(() => undefined);
@@ -190,9 +191,8 @@ export class RequestForwarder {
       case 'abort':
         return this.served.get(message.id)?.res.abort();
       case 'close':
-        return this.work?.close(message);
       case 'revoke':
-        return this.work?.revoke(message.sessionId);
+        return this.inbound.next(message);
       default:
         return this.answer(message);
     }
@@ -208,7 +208,9 @@ export class RequestForwarder {
     });
     this.served.set(id, { from, res });
     res.once('close', () => this.served.delete(id));
-    if (this.work?.serve(request, res)) {
+    let accepted = false;
+    this.inbound.next({ type: 'request', request, res, accept: () => (accepted = true) });
+    if (accepted) {
       void this.send(from, { type: 'ack', id });
     } else {
       this.served.delete(id);

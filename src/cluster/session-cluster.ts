@@ -2,8 +2,9 @@ import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis, type RedisConnectionOptions } from '../redis/redis-connection.js';
-import { RedisSessionRegistry, type SessionRenewal } from './redis-session-registry.js';
-import { type ForwardedWork, RequestForwarder } from './request-forwarder.js';
+import { type Observable, Subject } from 'rxjs';
+import { RedisSessionRegistry } from './redis-session-registry.js';
+import { RequestForwarder } from './request-forwarder.js';
 
 /** How often a replica renews its heartbeat and the deadlines of its busy sessions. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -12,18 +13,6 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
  * waits for the owner to acknowledge a request: past it, another replica takes the session over.
  */
 export const REPLICA_TIMEOUT_MS = 3_000;
-/** Sessions whose ownership one Redis pipeline checks. */
-const VERIFY_BATCH = 1_000;
-
-/** What the session manager lets the cluster do with the sessions held here. */
-export interface ClusterMember extends ForwardedWork {
-  /** Sessions to renew now (id, deadline, last activity): those with a request in flight. */
-  busyRenewals(): SessionRenewal[];
-  /** Ids of the sessions held here. */
-  heldSessionIds(): string[];
-  /** Lets go of sessions held here that the registry says are no longer this replica's. */
-  drop(sessionIds: string[]): void;
-}
 
 /**
  * This replica's membership of the cluster: its id, the session registry and request forwarding on
@@ -32,9 +21,9 @@ export interface ClusterMember extends ForwardedWork {
  *
  * A replica serves the sessions it holds only while its heartbeat is fresh: others take its
  * sessions over once the heartbeat key expires, and by then this replica has stopped serving
- * them, since it counts freshness from before it sent the heartbeat. After a lapse, or after its
- * pub/sub connection came back (messages such as `revoke` may have been lost), it checks in the
- * registry which of its sessions are still its own.
+ * them, since it counts freshness from before it sent the heartbeat. Each heartbeat is announced
+ * on `beats$`, saying whether it had lapsed, for the directory to renew its busy sessions and, after
+ * a lapse, check which are still its own.
  */
 export class SessionCluster implements OnApplicationShutdown {
   private readonly logger = new Logger(SessionCluster.name);
@@ -45,7 +34,9 @@ export class SessionCluster implements OnApplicationShutdown {
   private beating = false;
   /** Local time until which this replica may serve the sessions it holds. */
   private freshUntil = 0;
-  private ownershipInDoubt = false;
+  private readonly beats = new Subject<{ lapsed: boolean }>();
+  /** Each heartbeat sent, and whether the one before had lapsed. */
+  readonly beats$: Observable<{ lapsed: boolean }> = this.beats.asObservable();
 
   private constructor(
     /** The command connection, shared with a Redis event store. */
@@ -60,9 +51,6 @@ export class SessionCluster implements OnApplicationShutdown {
       `${keyPrefix}replica:`,
       this.replicaId,
       REPLICA_TIMEOUT_MS,
-      () => {
-        this.ownershipInDoubt = true;
-      },
     );
   }
 
@@ -87,11 +75,10 @@ export class SessionCluster implements OnApplicationShutdown {
     }
   }
 
-  /** Joins the cluster: serves what other replicas forward here, and starts the heartbeat. */
-  async join(member: ClusterMember): Promise<void> {
-    this.forwarder.attach(member);
+  /** Joins the cluster: starts the heartbeat that tells the other replicas this one is alive. */
+  async join(): Promise<void> {
     await this.renewHeartbeat();
-    this.timer = setInterval(() => void this.beat(member), HEARTBEAT_INTERVAL_MS);
+    this.timer = setInterval(() => void this.beat(), HEARTBEAT_INTERVAL_MS);
     this.timer.unref();
     this.logger.log(`Joined the session cluster as replica ${this.replicaId}`);
   }
@@ -110,6 +97,7 @@ export class SessionCluster implements OnApplicationShutdown {
   async leave(): Promise<void> {
     clearInterval(this.timer);
     this.freshUntil = 0;
+    this.beats.complete();
     await this.forwarder.close();
     await this.registry.forgetReplica(this.replicaId).catch(() => undefined);
     await Promise.all(
@@ -126,39 +114,19 @@ export class SessionCluster implements OnApplicationShutdown {
     return lapsed;
   }
 
-  private async beat(member: ClusterMember): Promise<void> {
+  private async beat(): Promise<void> {
     if (this.beating) return;
     this.beating = true;
     try {
-      if (await this.renewHeartbeat()) this.ownershipInDoubt = true;
-      await this.registry.touch(member.busyRenewals());
+      const lapsed = await this.renewHeartbeat();
       const peers = this.forwarder.peers();
       const alive = await this.registry.aliveOf(peers);
       for (const peer of peers) if (!alive.has(peer)) this.forwarder.cutForwardsWith(peer);
-      if (this.ownershipInDoubt) {
-        this.ownershipInDoubt = false;
-        await this.verifyOwnership(member).catch((error: Error) => {
-          this.ownershipInDoubt = true;
-          throw error;
-        });
-      }
+      this.beats.next({ lapsed });
     } catch (error) {
       this.logger.warn(`Cluster heartbeat failed: ${(error as Error).message}`);
     } finally {
       this.beating = false;
-    }
-  }
-
-  /** Drops the sessions held here that the registry gives to another replica, or no longer has. */
-  private async verifyOwnership(member: ClusterMember): Promise<void> {
-    const held = member.heldSessionIds();
-    for (let start = 0; start < held.length; start += VERIFY_BATCH) {
-      const batch = held.slice(start, start + VERIFY_BATCH);
-      const lost = await this.registry.notOwnedBy(batch, this.replicaId);
-      if (lost.length > 0) {
-        this.logger.warn(`${lost.length} session(s) held here belong elsewhere now; dropping them`);
-        member.drop(lost);
-      }
     }
   }
 }

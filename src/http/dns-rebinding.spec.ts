@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { McpSecurityOptions } from '../options/mcp-session-options.interface.js';
 import { checkDnsRebinding, matchesAllowlist } from './dns-rebinding.js';
 import { JsonRpcErrorCode } from './json-rpc-error.js';
@@ -22,8 +22,8 @@ function security(overrides: Partial<McpSecurityOptions> = {}): Required<McpSecu
   };
 }
 
-function request(headers: Record<string, string | undefined>): IncomingMessage {
-  return { headers } as unknown as IncomingMessage;
+function request(headers: Record<string, string | undefined>): IncomingHttpHeaders {
+  return headers;
 }
 
 describe('matchesAllowlist', () => {

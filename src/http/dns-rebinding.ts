@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { McpSecurityOptions } from '../options/mcp-session-options.interface.js';
 import { hostNotAllowed, originNotAllowed, type HttpJsonRpcError } from './json-rpc-error.js';
 
@@ -21,15 +21,15 @@ export function matchesAllowlist(value: string, allowlist: readonly string[]): b
  * to, 403 for a foreign origin. Returns `undefined` when the request may proceed.
  */
 export function checkDnsRebinding(
-  req: IncomingMessage,
+  headers: IncomingHttpHeaders,
   security: Required<McpSecurityOptions>,
 ): HttpJsonRpcError | undefined {
   if (!security.dnsRebindingProtection) return undefined;
-  const host = req.headers.host;
+  const host = headers.host;
   if (!host || !matchesAllowlist(host, security.allowedHosts)) {
     return hostNotAllowed(host);
   }
-  const origin = req.headers.origin;
+  const origin = headers.origin;
   if (origin !== undefined && !matchesAllowlist(origin, security.allowedOrigins)) {
     return originNotAllowed(origin);
   }

@@ -10,12 +10,12 @@ export class OpenResponses {
     return this.responses.size;
   }
 
-  /** Counts `res` as open until it closes; `onClose` runs when it does. */
-  add(res: HttpResponse, onClose?: () => void): void {
+  /** Counts `res` as open until it closes (once, however often it is added). */
+  add(res: HttpResponse): void {
+    if (this.responses.has(res)) return;
     this.responses.add(res);
     res.once('close', () => {
       this.responses.delete(res);
-      onClose?.();
       if (this.responses.size === 0) {
         for (const wake of this.drainWaiters.splice(0)) wake();
       }

@@ -1,5 +1,9 @@
 import type { Provider } from '@nestjs/common';
 import { SessionCluster } from '../cluster/session-cluster.js';
+import { LocalSessionDirectory } from '../directory/local-session-directory.js';
+import { RedisSessionDirectory } from '../directory/redis-session-directory.js';
+import { sessionBoundsOf } from '../directory/session-bounds.js';
+import { SESSION_DIRECTORY } from '../directory/session-directory.interface.js';
 import { ModuleEventStore } from '../event-store/module-event-store.js';
 import type { McpSessionModuleOptions } from '../options/mcp-session-options.interface.js';
 import {
@@ -37,6 +41,14 @@ export function createMcpSessionProviders(optionsToken: string | symbol): Provid
       inject: [MCP_SESSION_OPTIONS],
       useFactory: (options: ResolvedMcpSessionOptions) =>
         options.sessionStore === 'redis' ? SessionCluster.connect(options.redis) : null,
+    },
+    {
+      provide: SESSION_DIRECTORY,
+      inject: [MCP_SESSION_OPTIONS, MCP_SESSION_CLUSTER],
+      useFactory: (options: ResolvedMcpSessionOptions, cluster: SessionCluster | null) =>
+        cluster
+          ? new RedisSessionDirectory(cluster, sessionBoundsOf(options))
+          : new LocalSessionDirectory(sessionBoundsOf(options)),
     },
     {
       provide: MCP_EVENT_STORE,

@@ -5,10 +5,7 @@ import {
   type SessionEventStore,
 } from '../event-store/session-event-store.interface.js';
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
-import type {
-  McpServerContext,
-  McpServerInstance,
-} from '../server/mcp-server-factory.interface.js';
+import type { McpServerSource } from '../server/mcp-server-source.js';
 import type { EventMute, LiveSession, McpSession } from './mcp-session.js';
 
 /** What the manager does when a session's transport reports a lifecycle change. */
@@ -40,12 +37,12 @@ export class LiveSessionBuilder {
   constructor(
     private readonly transports: McpTransportFactory,
     private readonly eventStore: SessionEventStore | undefined,
-    private readonly createServer: (context: McpServerContext) => Promise<McpServerInstance>,
+    private readonly servers: McpServerSource,
   ) {}
 
   /** A new server and transport for the session, connected but not yet initialized. */
   async build(session: McpSession, callbacks: LiveSessionCallbacks): Promise<LiveSession> {
-    const server = await this.createServer({
+    const server = await this.servers.create({
       sessionId: session.id,
       principal: session.principal,
       state: session.state,

@@ -31,6 +31,9 @@ export interface SessionInfo {
   hibernated: boolean;
 }
 
+/** Session ids are visible ASCII only (0x21–0x7E), as the transport specification requires. */
+export const SESSION_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
+
 /** How long sessions may live: idle, and in all. `null` means no limit. */
 export interface SessionLimits {
   idleMs: number | null;

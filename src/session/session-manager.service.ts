@@ -7,83 +7,32 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import {
-  SUPPORTED_PROTOCOL_VERSIONS,
-  type InitializeRequest,
-} from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Observable, Subject } from 'rxjs';
-import { checkDnsRebinding } from '../http/dns-rebinding.js';
+import type { Observable, Subscription } from 'rxjs';
 import {
-  findInitialize,
-  hasInitializedNotification,
-  readJsonRpcBody,
-  requestIdsOf,
-} from '../http/json-rpc-body.js';
-import {
-  INTERNAL_ERROR,
-  methodNotAllowed,
-  principalQuotaReached,
-  REQUEST_ID_IN_FLIGHT,
-  SESSION_ID_MALFORMED,
-  SESSION_ID_REQUIRED,
-  SESSION_MOVED,
-  SESSION_NOT_FOUND,
-  SESSION_NOT_RESUMED,
-  SESSION_STORE_UNAVAILABLE,
-  sdkUnsupportedProtocolVersion,
-  SHUTTING_DOWN,
-  tooManySessions,
-  unsupportedProtocolVersion,
-  writeJsonRpcError,
-  type HttpJsonRpcError,
-} from '../http/json-rpc-error.js';
-import { serveNodeRequest } from '../http/node-bridge.js';
-import type { HttpResponse } from '../http/http-response.js';
-import { endResponse, OpenResponses } from '../http/open-responses.js';
-import type { SessionCluster } from '../cluster/session-cluster.js';
-import { ClusterSessionRouter, type SessionHost } from '../cluster/cluster-session-router.js';
-import { SessionRecordKeeper } from '../cluster/session-record-keeper.js';
-import { SessionIdTakenError } from '../cluster/redis-session-registry.js';
-import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
-import { LiveSessionBuilder, type LiveSessionCallbacks } from './live-session.builder.js';
+  SESSION_DIRECTORY,
+  type LostSession,
+  type SessionDirectory,
+} from '../directory/session-directory.interface.js';
+import type { ModuleEventStore } from '../event-store/module-event-store.js';
+import { SESSION_MOVED, SHUTTING_DOWN } from '../http/json-rpc-error.js';
 import {
   MCP_EVENT_STORE,
-  MCP_SESSION_CLUSTER,
   MCP_SESSION_OPTIONS,
   MCP_TRANSPORT_FACTORY,
 } from '../module/mcp-session.constants.js';
-import type { ModuleEventStore } from '../event-store/module-event-store.js';
-import type { SessionEventStore } from '../event-store/session-event-store.interface.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
-import type {
-  McpServerFactory,
-  McpServerInstance,
-} from '../server/mcp-server-factory.interface.js';
-import { actInBatches, sweepInSlices } from './sweep.js';
-import type { SessionExchange } from './session-exchange.js';
-import type { TrackedResponse } from './tracked-response.js';
-import { SessionTable } from './session-table.js';
-import { createServer, findServerFactory } from '../server/mcp-server-factory.resolver.js';
+import { Admission, EndpointState } from '../pipeline/admission.js';
+import { clientRequest } from '../pipeline/mcp-request.js';
+import { RequestPipeline } from '../pipeline/request-pipeline.js';
+import { ResponseTracker } from '../pipeline/response-tracker.js';
+import { McpServerSource } from '../server/mcp-server-source.js';
+import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
+import { LiveSessionBuilder } from './live-session.builder.js';
+import type { McpSession, SessionInfo } from './mcp-session.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
-import {
-  type LiveSession,
-  McpSession,
-  type SessionInfo,
-  type SessionLimits,
-} from './mcp-session.js';
-
-type ManagerState = 'created' | 'running' | 'draining' | 'stopped';
-
-/** A lifecycle event before it is stamped with its time. */
-type SessionEventWithoutTime = SessionEvent extends infer E
-  ? E extends SessionEvent
-    ? Omit<E, 'at'>
-    : never
-  : never;
-
-/** Session ids are visible ASCII only (0x21–0x7E), as the transport specification requires. */
-const SESSION_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
+import { SessionLifecycle } from './session-lifecycle.js';
+import { actInBatches, sweepInSlices } from './sweep.js';
 
 /**
  * Manages the MCP Streamable HTTP sessions of one endpoint: creates them on `initialize`, routes
@@ -97,135 +46,97 @@ export class SessionManager
   implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger(SessionManager.name);
-  private readonly sessions = new SessionTable();
-  private readonly statelessServers = new Set<McpServerInstance>();
-  private readonly lifecycle = new Subject<SessionEvent>();
-  private state: ManagerState = 'created';
-  private serverFactory!: McpServerFactory;
-  private readonly openResponses = new OpenResponses();
-  private readonly builder: LiveSessionBuilder;
-  private readonly limits: SessionLimits;
-  /** This replica's membership of the cluster, with `sessionStore: 'redis'`. */
-  private readonly cluster: SessionCluster | undefined;
-  /** Keeps the cluster's records of the sessions held here up to date. */
-  private readonly records: SessionRecordKeeper | undefined;
-  /** Sessions released to the cluster: their requests still here are told to retry, not 404. */
-  private readonly released = new WeakSet<McpSession>();
-  /** Requests that cross replicas, with `sessionStore: 'redis'`. */
-  private readonly router: ClusterSessionRouter | undefined;
-  private readonly eventStore: SessionEventStore | undefined;
+  private readonly state = new EndpointState();
+  private readonly servers = new McpServerSource();
+  private readonly lifecycle: SessionLifecycle;
+  private readonly tracker: ResponseTracker;
+  private readonly pipeline: RequestPipeline;
+  private readonly subscriptions: Subscription[] = [];
 
   /**
-   * Lifecycle events: a session created, hibernated, rehydrated, and closed with its reason.
-   * Completes at shutdown.
+   * Lifecycle events: a session created, hibernated, rehydrated, released, and closed with its
+   * reason. Completes at shutdown.
    */
-  readonly events$: Observable<SessionEvent> = this.lifecycle.asObservable();
+  readonly events$: Observable<SessionEvent>;
 
   constructor(
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
     private readonly moduleRef: ModuleRef,
     @Inject(MCP_EVENT_STORE) events: ModuleEventStore,
-    @Inject(MCP_SESSION_CLUSTER) cluster: SessionCluster | null,
-    @Inject(MCP_TRANSPORT_FACTORY) private readonly transports: McpTransportFactory,
+    @Inject(SESSION_DIRECTORY) private readonly directory: SessionDirectory,
+    @Inject(MCP_TRANSPORT_FACTORY) transports: McpTransportFactory,
   ) {
-    this.eventStore = events.store;
-    this.builder = new LiveSessionBuilder(this.transports, events.store, (context) =>
-      createServer(this.serverFactory, context),
+    const builder = new LiveSessionBuilder(transports, events.store, this.servers);
+    this.lifecycle = new SessionLifecycle(directory, builder, events.store);
+    this.events$ = this.lifecycle.events$;
+    this.tracker = new ResponseTracker(directory);
+    const admission = new Admission(options, this.state);
+    this.pipeline = new RequestPipeline(
+      options,
+      admission,
+      directory,
+      this.lifecycle,
+      this.tracker,
+      transports,
+      this.servers,
     );
-    this.limits = {
-      idleMs: options.sessionIdleTimeoutMs,
-      lifetimeMs: options.maxSessionLifetimeMs,
-    };
-    this.cluster = cluster ?? undefined;
-    if (this.cluster) {
-      this.records = new SessionRecordKeeper(this.cluster, this.limits);
-      this.router = new ClusterSessionRouter(
-        this.cluster,
-        this.records,
-        this.sessions,
-        this.limits,
-        this.asSessionHost(),
-      );
-    }
-  }
-
-  /** What the cluster router may do with the sessions held here. */
-  private asSessionHost(): SessionHost {
-    return {
-      isDraining: () => this.state === 'draining',
-      lookup: (sessionId, principal) => this.lookup(sessionId, principal),
-      serveOnSession: (session, exchange) => this.serveOnSession(session, exchange),
-      trackUnheld: (res) => this.track(res, { kind: 'sessionless' }),
-      terminate: (session, reason) => this.terminate(session, reason),
-      endUnheld: async (sessionId, principal, reason) => {
-        this.publish({ type: 'closed', sessionId, principal, reason });
-        await this.purgeEvents(sessionId);
-      },
-    };
   }
 
   /**
    * Finds the application's server factory and starts admitting requests; in a cluster, starts
    * serving the requests other replicas forward here.
    */
-  onModuleInit(): Promise<void> | undefined {
-    if (this.state !== 'created') {
+  onModuleInit(): Promise<void> {
+    const { state } = this;
+    if (state.phase !== 'created') {
       throw new Error(
-        `SessionManager has already been ${this.state === 'stopped' ? 'shut down' : 'started'}; a manager runs once. Create a new application to serve again.`,
+        `SessionManager has already been ${state.phase === 'stopped' ? 'shut down' : 'started'}; a manager runs once. Create a new application to serve again.`,
       );
     }
-    this.serverFactory = findServerFactory(this.moduleRef);
-    this.state = 'running';
-    return this.cluster?.join({
-      serve: (request, res) => this.router!.serveForwarded(request, res),
-      close: ({ sessionId, reason }) => {
-        const session = this.sessions.get(sessionId);
-        if (session) void this.terminate(session, reason);
-      },
-      revoke: (sessionId) => this.drop([sessionId]),
-      drop: (sessionIds) => this.drop(sessionIds),
-      busyRenewals: () => this.records!.busyRenewals(this.sessions.values()),
-      heldSessionIds: () => this.sessions.ids(),
-    });
+    this.servers.bind(this.moduleRef);
+    state.phase = 'running';
+    this.subscriptions.push(
+      this.directory.forwarded$.subscribe((request) => void this.pipeline.handle(request)),
+      this.directory.lost$.subscribe((lost) => void this.letGo(lost)),
+    );
+    return this.directory.start();
   }
 
   /**
-   * Stops admitting work, ends streams, waits for in-flight requests, then closes every session. In
-   * a cluster, sessions are not closed but released, at once when quiet, else once drained: the
-   * other replicas take them over at their next request.
+   * Stops admitting work, ends streams, waits for in-flight requests, then closes every session.
+   * In a cluster, sessions are not closed but released, at once when quiet, else once drained:
+   * the other replicas take them over at their next request.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.state !== 'running') return;
-    this.state = 'draining';
-    for (const session of this.sessions.values())
+    if (this.state.phase !== 'running') return;
+    this.state.phase = 'draining';
+    for (const session of this.directory.held.values()) {
       session.live?.transport.closeStandaloneSSEStream();
-    if (this.cluster) {
-      const quiet = [...this.sessions.values()].filter((session) =>
-        session.isQuietFor(Date.now(), 0),
-      );
-      await Promise.all(quiet.map((session) => this.release(session, SHUTTING_DOWN)));
     }
-    const drained = await this.openResponses.drained(this.options.shutdownGracePeriodMs);
+    const quiet = this.directory.drain();
+    await Promise.all(quiet.map((session) => this.lifecycle.release(session, SHUTTING_DOWN)));
+    const drained = await this.tracker.drained(this.options.shutdownGracePeriodMs);
     if (!drained) {
       this.logger.warn(
-        `Shutdown grace period elapsed with ${this.openResponses.size} request(s) in flight; closing them.`,
+        `Shutdown grace period elapsed with ${this.tracker.size} request(s) in flight; closing them.`,
       );
     }
-    if (this.cluster) {
-      const sessions = [...this.sessions.values()];
-      await Promise.all(sessions.map((session) => this.release(session, SHUTTING_DOWN)));
+    if (this.directory.retirementAtShutdown === 'release') {
+      const held = [...this.directory.held.values()];
+      await Promise.all(held.map((session) => this.lifecycle.release(session, SHUTTING_DOWN)));
     } else {
       await this.terminateAll('shutdown');
     }
-    await Promise.all([...this.statelessServers].map((server) => this.closeServer(server)));
-    this.openResponses.endAll(SHUTTING_DOWN);
-    this.state = 'stopped';
+    await this.lifecycle.closeStatelessServers();
+    this.tracker.endAll(SHUTTING_DOWN);
+    this.state.phase = 'stopped';
   }
 
-  /** Completes the event stream (the stores and the cluster close by their own hooks). */
+  /** Completes `events$` (the stores and the cluster close by their own hooks). */
   async onApplicationShutdown(): Promise<void> {
     await this.beforeApplicationShutdown();
-    this.state = 'stopped';
+    this.state.phase = 'stopped';
+    for (const subscription of this.subscriptions.splice(0)) subscription.unsubscribe();
     this.lifecycle.complete();
   }
 
@@ -233,35 +144,31 @@ export class SessionManager
    * Serves one request to the MCP endpoint (POST, GET or DELETE; anything else gets 405). Mount it
    * in your own controller, with `@Req()` and `@Res()`, when the built-in controller is turned off.
    */
-  async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      await this.route(req, res);
-    } catch (error) {
-      this.logger.error(`Unhandled error serving ${req.method} ${req.url}`, (error as Error).stack);
-      writeJsonRpcError(res, INTERNAL_ERROR);
-    }
+  handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const resolvePrincipal = this.options.principalResolver;
+    return this.pipeline.handle(clientRequest(req, res, () => resolvePrincipal(req)));
   }
 
   /** The open sessions (in a cluster, those this replica holds). */
   list(): SessionInfo[] {
-    return [...this.sessions.values()].map((session) => session.info());
+    return [...this.directory.held.values()].map((session) => session.info());
   }
 
   /** One open session (in a cluster, if this replica holds it), or `undefined`. */
   get(sessionId: string): SessionInfo | undefined {
-    return this.sessions.get(sessionId)?.info();
+    return this.directory.held.get(sessionId)?.info();
   }
 
   /** Number of open sessions (in a cluster, of those this replica holds). */
   count(): number {
-    return this.sessions.size;
+    return this.directory.held.size;
   }
 
   /** Closes a session as if it had been deleted by the application; false if it did not exist. */
   async close(sessionId: string): Promise<boolean> {
-    const session = this.sessions.get(sessionId);
+    const session = this.directory.held.get(sessionId);
     if (!session) return false;
-    await this.terminate(session, 'closed');
+    await this.lifecycle.terminate(session, 'closed');
     return true;
   }
 
@@ -271,12 +178,8 @@ export class SessionManager
    * hibernated, or has a request in flight or a stream open.
    */
   async hibernate(sessionId: string): Promise<boolean> {
-    const session = this.sessions.get(sessionId);
-    if (!session?.isSettledAwake || !session.isQuietFor(Date.now(), 0)) return false;
-    const live = session.detach();
-    this.publish({ type: 'hibernated', sessionId, principal: session.principal });
-    if (live) await this.closeServer(live.server);
-    return true;
+    const session = this.directory.held.get(sessionId);
+    return session ? this.lifecycle.hibernate(session) : false;
   }
 
   /** Hibernates every awake session quiet for at least `hibernateAfter`; returns how many. */
@@ -284,12 +187,12 @@ export class SessionManager
     const quietMs = this.options.hibernateAfterMs;
     if (quietMs === null) return 0;
     const idle: McpSession[] = [];
-    await sweepInSlices(this.sessions.values(), (session) => {
+    await sweepInSlices(this.directory.held.values(), (session) => {
       if (session.isSettledAwake && session.isQuietFor(now, quietMs)) idle.push(session);
     });
     let hibernated = 0;
     await actInBatches(idle, async (session) => {
-      if (await this.hibernate(session.id)) hibernated++;
+      if (await this.lifecycle.hibernate(session)) hibernated++;
     });
     return hibernated;
   }
@@ -305,376 +208,26 @@ export class SessionManager
    * sessions of the whole cluster, each exactly once.
    */
   async reapExpiredSessions(now = Date.now()): Promise<number> {
-    if (this.router) return this.router.reapExpired(now);
-    const expired: Array<{ session: McpSession; reason: SessionCloseReason }> = [];
-    await sweepInSlices(this.sessions.values(), (session) => {
-      const reason = session.expiry(now, this.limits);
-      if (reason) expired.push({ session, reason });
-    });
-    await actInBatches(expired, ({ session, reason }) => this.terminate(session, reason));
+    const expired = await this.directory.reapExpired(now);
+    await actInBatches(expired, (found) =>
+      found.kind === 'held'
+        ? this.lifecycle.terminate(found.session, found.reason)
+        : this.lifecycle.endUnheld(found.sessionId, found.principal, found.reason),
+    );
     return expired.length;
   }
 
-  /** Lets go of sessions held here that another replica took over (or that ended elsewhere). */
-  private drop(sessionIds: string[]): void {
-    for (const id of sessionIds) {
-      const session = this.sessions.get(id);
-      if (session) void this.release(session, SESSION_MOVED);
-    }
-  }
-
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.state === 'created' || this.state === 'stopped') {
-      return writeJsonRpcError(res, SHUTTING_DOWN);
-    }
-    const rejected = checkDnsRebinding(req, this.options.security);
-    if (rejected) return writeJsonRpcError(res, rejected);
-    if (this.options.stateless) {
-      if (req.method !== 'POST') return writeJsonRpcError(res, methodNotAllowed('POST'));
-      return this.serveStateless(req, res);
-    }
-    if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
-      return writeJsonRpcError(res, methodNotAllowed('GET, POST, DELETE'));
-    }
-    const header = req.headers['mcp-session-id'];
-    if (header === undefined || header === '') return this.serveWithoutSession(req, res);
-    if (typeof header !== 'string' || !SESSION_ID_PATTERN.test(header)) {
-      return writeJsonRpcError(res, SESSION_ID_MALFORMED);
-    }
-    return this.serveSession(header, req, res);
-  }
-
-  private async serveSession(sessionId: string, req: IncomingMessage, res: ServerResponse) {
-    if (this.state === 'draining' && req.method === 'GET') {
-      return writeJsonRpcError(res, SHUTTING_DOWN);
-    }
-    const principal = this.options.principalResolver(req);
-    const session = this.lookup(sessionId, principal);
-    if (!session && !this.router) return writeJsonRpcError(res, SESSION_NOT_FOUND);
-    let body: unknown;
-    if (req.method === 'POST') {
-      const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
-      if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
-      body = parsed.body;
-    }
-    const exchange: SessionExchange = {
-      method: req.method!,
-      protocolVersion: req.headers['mcp-protocol-version'],
-      body,
-      res,
-      serve: (transport) => serveNodeRequest(transport, req, res, body),
-    };
-    if (session) return this.serveOnSession(session, exchange);
-    return this.router!.serve(sessionId, principal, req, exchange);
-  }
-
-  /** Serves a request on a session this replica holds, waking the session if it hibernates. */
-  private async serveOnSession(session: McpSession, exchange: SessionExchange): Promise<void> {
-    const { res, body } = exchange;
-    // Past its heartbeat, another replica may be taking this replica's sessions over.
-    if (this.cluster && !this.cluster.isFresh()) {
-      return writeJsonRpcError(res, SESSION_STORE_UNAVAILABLE);
-    }
-    let requestIds: Array<string | number> = [];
-    if (exchange.method === 'POST') {
-      requestIds = requestIdsOf(body);
-      // While draining, only answers and notifications (which may finish calls in flight) pass.
-      if (this.state === 'draining' && requestIds.length > 0) {
-        return writeJsonRpcError(res, SHUTTING_DOWN);
-      }
-      if (!session.claimRequestIds(requestIds)) {
-        return writeJsonRpcError(res, REQUEST_ID_IN_FLIGHT);
-      }
-      if (!session.clientInitialized && hasInitializedNotification(body)) {
-        session.markClientInitialized();
-        this.records?.clientInitialized(session);
-      }
-    }
-    if (exchange.method === 'DELETE' && !session.live) {
-      return this.deleteHibernated(session, exchange);
-    }
-    // A DELETE ends the session itself, so it is not one of the requests that keep it open.
-    this.track(
-      res,
-      exchange.method === 'DELETE'
-        ? { kind: 'sessionless' }
-        : exchange.method === 'GET'
-          ? { kind: 'stream', session }
-          : { kind: 'request', session, requestIds },
-    );
-    let live: LiveSession;
-    try {
-      live = session.live ?? (await session.wake(() => this.rehydrate(session)));
-    } catch (error) {
-      if (!this.sessions.holds(session)) {
-        return writeJsonRpcError(
-          res,
-          this.released.has(session) ? SESSION_MOVED : SESSION_NOT_FOUND,
-        );
-      }
-      this.logger.error(`Waking session ${session.id} failed`, (error as Error).stack);
-      return writeJsonRpcError(res, SESSION_NOT_RESUMED);
-    }
-    await exchange.serve(live.transport);
-  }
-
-  private async rehydrate(session: McpSession): Promise<LiveSession> {
-    const live = await this.builder.build(session, this.callbacksFor(session));
-    try {
-      await this.builder.replayInitialization(live, session);
-      if (!this.sessions.holds(session)) {
-        throw new Error(`Session ${session.id} ended while it was being resumed`);
-      }
-    } catch (error) {
-      await this.closeServer(live.server);
-      throw error;
-    }
-    this.publish({ type: 'rehydrated', sessionId: session.id, principal: session.principal });
-    return live;
-  }
-
-  /** A DELETE needs no server: a hibernated session is ended without being rebuilt. */
-  private async deleteHibernated(session: McpSession, exchange: SessionExchange): Promise<void> {
-    const { res, protocolVersion: version } = exchange;
-    if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-      return writeJsonRpcError(
-        res,
-        sdkUnsupportedProtocolVersion(version, SUPPORTED_PROTOCOL_VERSIONS),
-      );
-    }
-    await this.terminate(session, 'deleted');
-    res.writeHead(200);
-    res.end();
-  }
-
-  private callbacksFor(session: McpSession): LiveSessionCallbacks {
-    return {
-      onDeleted: () => this.terminate(session, 'deleted'),
-      // A transport the manager closed itself (hibernation, termination) is no longer the
-      // session's; only an unexpected close ends the session.
-      onClosed: (live) => {
-        if (session.live === live) void this.terminate(session, 'closed');
-      },
-    };
-  }
-
-  private async serveWithoutSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.state === 'draining') return writeJsonRpcError(res, SHUTTING_DOWN);
-    if (req.method !== 'POST') return writeJsonRpcError(res, this.missingSessionError(req));
-    const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
-    if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
-    const initialize = findInitialize(parsed.body);
-    if (!initialize) return writeJsonRpcError(res, this.missingSessionError(req));
-    return this.openSession(req, res, parsed.body, initialize);
-  }
-
-  /** The 400 for a request without a session id: -32022 when its protocol version is unknown. */
-  private missingSessionError(req: IncomingMessage): HttpJsonRpcError {
-    const requested = req.headers['mcp-protocol-version'];
-    if (typeof requested === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(requested)) {
-      return unsupportedProtocolVersion(requested, SUPPORTED_PROTOCOL_VERSIONS);
-    }
-    return SESSION_ID_REQUIRED;
-  }
-
-  private async openSession(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: unknown,
-    initialize: InitializeRequest,
-  ): Promise<void> {
-    if (!this.cluster && this.sessions.occupancy >= this.options.maxSessions) {
-      return writeJsonRpcError(res, this.sessionsFull());
-    }
-    const principal = this.options.principalResolver(req);
-    const quota = this.options.maxSessionsPerPrincipal;
-    if (
-      !this.cluster &&
-      principal !== undefined &&
-      quota !== null &&
-      this.sessions.sessionsOf(principal) >= quota
-    ) {
-      return writeJsonRpcError(res, principalQuotaReached(quota));
-    }
-    const sessionId = this.options.sessionIdGenerator();
-    if (typeof sessionId !== 'string' || !SESSION_ID_PATTERN.test(sessionId)) {
-      throw new Error(
-        'sessionIdGenerator returned an id that is not 1–256 visible ASCII characters',
-      );
-    }
-    const session = new McpSession(sessionId, principal, Date.now());
-    session.describeClient(initialize);
-    if (this.records) {
-      const refused = await this.reserveInCluster(this.records, session);
-      if (refused) return writeJsonRpcError(res, refused);
-    }
-    this.sessions.reserve(principal);
-    let registered = false;
-    let live: LiveSession | undefined;
-    try {
-      live = await this.builder.build(session, {
-        ...this.callbacksFor(session),
-        onInitialized: () => {
-          registered = true;
-          session.attach(live!);
-          this.sessions.admit(session);
-          this.publish({ type: 'created', sessionId, principal });
-        },
-      });
-      this.track(res, { kind: 'request', session, requestIds: [] });
-      await serveNodeRequest(live.transport, req, res, body);
-      // A session whose initialize failed after it was registered is unknown to its client.
-      if (registered && res.statusCode !== 200) await this.terminate(session, 'error');
-    } finally {
-      if (!registered) {
-        this.sessions.cancel(principal);
-        if (live) await this.closeServer(live.server);
-        await this.records?.remove(session);
-        await this.purgeEvents(sessionId);
-      }
-    }
-  }
-
-  /**
-   * Writes a new session's record to the cluster, owned here, unless the cluster holds
-   * `maxSessions` or the principal its quota; returns the error to answer then.
-   */
-  private async reserveInCluster(
-    records: SessionRecordKeeper,
-    session: McpSession,
-  ): Promise<HttpJsonRpcError | undefined> {
-    try {
-      const refusal = await records.reserve(session, {
-        maxSessions: this.options.maxSessions,
-        maxSessionsPerPrincipal: this.options.maxSessionsPerPrincipal,
-      });
-      if (refusal === 'full') return this.sessionsFull();
-      if (refusal === 'quota') return principalQuotaReached(this.options.maxSessionsPerPrincipal!);
-      return undefined;
-    } catch (error) {
-      if (error instanceof SessionIdTakenError) throw error;
-      this.logger.warn(`Registering a session failed: ${(error as Error).message}`);
-      return SESSION_STORE_UNAVAILABLE;
-    }
-  }
-
-  /** The 503 of an endpoint that holds `maxSessions`. */
-  private sessionsFull(): HttpJsonRpcError {
-    return tooManySessions(this.options.maxSessions, this.options.reapIntervalMs);
-  }
-
-  private publish(event: SessionEventWithoutTime): void {
-    this.lifecycle.next({ ...event, at: new Date() } as SessionEvent);
-  }
-
-  private async serveStateless(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.state === 'draining') return writeJsonRpcError(res, SHUTTING_DOWN);
-    const parsed = await readJsonRpcBody(req, this.options.maxRequestBodySize);
-    if ('error' in parsed) return writeJsonRpcError(res, parsed.error);
-    if (!findInitialize(parsed.body)) {
-      const versionError = this.missingSessionError(req);
-      if (versionError !== SESSION_ID_REQUIRED) return writeJsonRpcError(res, versionError);
-    }
-    const server = await createServer(this.serverFactory, {
-      sessionId: undefined,
-      principal: this.options.principalResolver(req),
-      state: {},
-    });
-    this.statelessServers.add(server);
-    const transport = this.transports.forStatelessRequest();
-    res.once('close', () => void this.closeServer(server));
-    this.track(res, { kind: 'sessionless' });
-    await server.connect(transport);
-    await serveNodeRequest(transport, req, res, parsed.body);
-  }
-
-  /**
-   * The live session for an id, if the request's principal owns it and it has not expired. An
-   * expired session found here is closed at once, before the reaper's next sweep.
-   */
-  private lookup(sessionId: string, principal: string | undefined): McpSession | undefined {
-    const session = this.sessions.get(sessionId);
-    if (!session || session.principal !== principal) return undefined;
-    const expiry = session.expiry(Date.now(), this.limits);
-    if (expiry) {
-      void this.terminate(session, expiry);
-      return undefined;
-    }
-    return session;
-  }
-
-  /**
-   * Counts a request as in flight until its response closes, for idleness and shutdown; its
-   * request ids, claimed on the session, are released then.
-   */
-  private track(res: HttpResponse, tracked: TrackedResponse): void {
-    if (tracked.kind === 'sessionless') return this.openResponses.add(res);
-    const { session, kind } = tracked;
-    const requestIds = kind === 'request' ? tracked.requestIds : [];
-    this.records?.requestStarted(session);
-    session.begin(res, kind, Date.now());
-    this.openResponses.add(res, () => {
-      session.end(res, kind, Date.now(), requestIds);
-      if (this.records && this.sessions.holds(session)) {
-        this.records.requestEnded(session);
-      }
-    });
+  /** Lets go of a session that was ended, or taken over, elsewhere in the cluster. */
+  private letGo(lost: LostSession): Promise<void> {
+    return lost.how === 'terminate'
+      ? this.lifecycle.terminate(lost.session, lost.reason)
+      : this.lifecycle.release(lost.session, SESSION_MOVED);
   }
 
   /** Terminates every session for `reason`; returns how many there were. */
   private async terminateAll(reason: SessionCloseReason): Promise<number> {
-    const sessions = [...this.sessions.values()];
-    await Promise.all(sessions.map((session) => this.terminate(session, reason)));
+    const sessions = [...this.directory.held.values()];
+    await Promise.all(sessions.map((session) => this.lifecycle.terminate(session, reason)));
     return sessions.length;
-  }
-
-  /** Removes a session once: publishes its end, closes its server and streams, purges its events. */
-  private async terminate(session: McpSession, reason: SessionCloseReason): Promise<void> {
-    if (!this.sessions.remove(session)) return;
-    this.publish({ type: 'closed', sessionId: session.id, principal: session.principal, reason });
-    // First out of the registry, so that no replica takes the session over while it closes.
-    await this.records?.remove(session);
-    const open = session.openResponses();
-    const live = session.detach();
-    if (live) await this.closeServer(live.server);
-    // The SDK transport leaves a pending JSON response open when it closes; answer it here.
-    const error = reason === 'shutdown' ? SHUTTING_DOWN : SESSION_NOT_FOUND;
-    for (const res of open) endResponse(res, error);
-    await this.purgeEvents(session.id);
-  }
-
-  /**
-   * Lets a session held here go on elsewhere in the cluster: closes its server and its open
-   * responses (with `error`), and, unless another replica already took it, saves its state and
-   * gives up its ownership, so that the next replica to get one of its requests takes it over.
-   */
-  private async release(session: McpSession, error: HttpJsonRpcError): Promise<void> {
-    if (!this.sessions.remove(session)) return;
-    this.released.add(session);
-    this.publish({ type: 'released', sessionId: session.id, principal: session.principal });
-    const open = session.openResponses();
-    const live = session.detach();
-    if (live) await this.closeServer(live.server);
-    for (const res of open) endResponse(res, error);
-    await this.records!.release(session);
-  }
-
-  private async closeServer(server: McpServerInstance): Promise<void> {
-    this.statelessServers.delete(server);
-    try {
-      await server.close();
-    } catch (error) {
-      this.logger.warn(`Closing an MCP server failed: ${(error as Error).message}`);
-    }
-  }
-
-  private async purgeEvents(sessionId: string): Promise<void> {
-    try {
-      await this.eventStore?.purgeSession(sessionId);
-    } catch (error) {
-      this.logger.warn(
-        `Purging the events of session ${sessionId} failed: ${(error as Error).message}`,
-      );
-    }
   }
 }
