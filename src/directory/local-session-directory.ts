@@ -49,7 +49,7 @@ export function capacityRefusal(
 export class LocalSessionDirectory implements SessionDirectory {
   private readonly table = new SessionTable();
   readonly held = this.table;
-  readonly retirementAtShutdown = 'terminate';
+  readonly retirementAtShutdown: SessionDirectory['retirementAtShutdown'] = 'terminate';
   readonly lost$: Observable<LostSession> = EMPTY;
   readonly forwarded$: Observable<McpRequest> = EMPTY;
 
