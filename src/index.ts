@@ -37,5 +37,6 @@ export {
 } from './event-store/redis-event-store.js';
 export type { RedisConnectionOptions } from './redis/redis-connection.js';
 export { resolveDefaultPrincipal } from './http/principal.js';
+export type { PlatformRequest, PlatformResponse } from './http/platform-exchange.js';
 export { mcpCorsOptions } from './http/cors.js';
 export { lazyJsonSchemaValidator } from './server/lazy-json-schema-validator.js';

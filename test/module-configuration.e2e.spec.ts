@@ -14,16 +14,19 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ScheduleModule } from '@nestjs/schedule';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import {
   MCP_SERVER_FACTORY,
   McpSessionModule,
   McpSessionOptionsError,
+  type PlatformRequest,
+  type PlatformResponse,
   SessionManager,
   type McpServerFactory,
 } from '../src/index.js';
-import { startTestApp } from './support/app.js';
+import { HTTP_ADAPTERS, startTestApp } from './support/app.js';
+import { expectJsonRpcError, toolCall } from './support/reliability.js';
 import {
   MCP_POST_HEADERS,
   initializeBody,
@@ -107,96 +110,146 @@ describe('forRootAsync from ConfigService, with the server factory injected thro
   });
 });
 
-describe('the global prefix', () => {
-  it('applies in front of the path, and the 4 MiB body limit follows it', async () => {
-    const t = await startTestApp({ configure: (app) => app.setGlobalPrefix('api') });
-    try {
-      const id = await openRawSession(t.url, {}, '/api/mcp');
-      const text = 'b'.repeat(1024 * 1024);
-      const res = await rawRequest(t.url, {
-        path: '/api/mcp',
-        headers: {
-          ...MCP_POST_HEADERS,
-          'mcp-session-id': id,
-          'mcp-protocol-version': '2025-11-25',
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 3,
-          method: 'tools/call',
-          params: { name: 'size', arguments: { text } },
-        }),
-      });
-      expect(res.status).toBe(200);
-      expect(sseMessages(res.text)[0].result.content[0].text).toBe(String(text.length));
-    } finally {
-      await t.close();
-    }
-  });
-});
-
-describe('global guards run on the built-in controller', () => {
-  @Injectable()
-  class DenyGuard implements CanActivate {
-    canActivate(context: ExecutionContext): boolean {
-      return context.switchToHttp().getRequest<IncomingMessage>().headers['x-deny'] === undefined;
-    }
-  }
-
-  it('a global guard can refuse a request before the session manager sees it', async () => {
-    const t = await startTestApp({ providers: [{ provide: APP_GUARD, useClass: DenyGuard }] });
-    try {
-      const denied = await rawRequest(t.url, {
-        headers: { ...MCP_POST_HEADERS, 'x-deny': '1' },
-        body: initializeBody(),
-      });
-      expect(denied.status).toBe(403);
-      expect(t.manager.count()).toBe(0);
-      await openRawSession(t.url);
-      expect(t.manager.count()).toBe(1);
-    } finally {
-      await t.close();
-    }
-  });
-});
-
-describe('the built-in controller turned off', () => {
-  @Controller('tools')
-  class OwnController {
-    constructor(private readonly sessions: SessionManager) {}
-
-    @Post('mcp')
-    async post(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
-      await this.sessions.handleRequest(req, res);
-    }
-  }
-
-  @Module({ controllers: [OwnController], imports: [] })
-  class OwnModule {}
-
-  it('lets the application mount handleRequest in its own controller', async () => {
-    expect(McpSessionModule.forRoot({}).controllers).toHaveLength(1);
-    const mcpModule = McpSessionModule.forRootAsync({ useFactory: () => ({}), controller: false });
-    expect(mcpModule.controllers).toHaveLength(0);
-    const t = await startTestApp({
-      mcpModule: McpSessionModule.forRootAsync({
-        useFactory: () => ({ path: '/tools/mcp' }),
-        controller: false,
-        isGlobal: true,
-      }),
-      imports: [{ module: OwnModule }],
+describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
+  describe('the global prefix', () => {
+    it('applies in front of the path, and the 4 MiB body limit follows it', async () => {
+      const t = await startTestApp({ adapter, configure: (app) => app.setGlobalPrefix('api') });
+      try {
+        const id = await openRawSession(t.url, {}, '/api/mcp');
+        // Over the platforms' own parser limits: Express's 100 kB and Fastify's 1 MiB.
+        const text = 'b'.repeat(3 * 1024 * 1024);
+        const res = await rawRequest(t.url, {
+          path: '/api/mcp',
+          headers: {
+            ...MCP_POST_HEADERS,
+            'mcp-session-id': id,
+            'mcp-protocol-version': '2025-11-25',
+          },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 3,
+            method: 'tools/call',
+            params: { name: 'size', arguments: { text } },
+          }),
+        });
+        expect(res.status).toBe(200);
+        expect(sseMessages(res.text)[0].result.content[0].text).toBe(String(text.length));
+      } finally {
+        await t.close();
+      }
     });
-    try {
-      const id = await openRawSession(t.url, {}, '/tools/mcp');
-      expect(t.manager.get(id)).toBeDefined();
-      const builtIn = await rawRequest(t.url, {
-        headers: MCP_POST_HEADERS,
-        body: initializeBody(),
-      });
-      expect(builtIn.status).toBe(404);
-    } finally {
-      await t.close();
+  });
+
+  describe('global guards run on the built-in controller', () => {
+    @Injectable()
+    class DenyGuard implements CanActivate {
+      canActivate(context: ExecutionContext): boolean {
+        return context.switchToHttp().getRequest<IncomingMessage>().headers['x-deny'] === undefined;
+      }
     }
+
+    it('a global guard can refuse a request before the session manager sees it', async () => {
+      const t = await startTestApp({
+        adapter,
+        providers: [{ provide: APP_GUARD, useClass: DenyGuard }],
+      });
+      try {
+        const denied = await rawRequest(t.url, {
+          headers: { ...MCP_POST_HEADERS, 'x-deny': '1' },
+          body: initializeBody(),
+        });
+        expect(denied.status).toBe(403);
+        expect(t.manager.count()).toBe(0);
+        await openRawSession(t.url);
+        expect(t.manager.count()).toBe(1);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+
+  describe('the built-in controller turned off', () => {
+    @Controller('tools')
+    class OwnController {
+      constructor(private readonly sessions: SessionManager) {}
+
+      @Post('mcp')
+      async post(@Req() req: PlatformRequest, @Res() res: PlatformResponse): Promise<void> {
+        await this.sessions.handleRequest(req, res);
+      }
+    }
+
+    @Module({ controllers: [OwnController], imports: [] })
+    class OwnModule {}
+
+    it('lets the application mount handleRequest in its own controller', async () => {
+      expect(McpSessionModule.forRoot({}).controllers).toHaveLength(1);
+      const mcpModule = McpSessionModule.forRootAsync({
+        useFactory: () => ({}),
+        controller: false,
+      });
+      expect(mcpModule.controllers).toHaveLength(0);
+      const t = await startTestApp({
+        adapter,
+        mcpModule: McpSessionModule.forRootAsync({
+          useFactory: () => ({ path: '/tools/mcp' }),
+          controller: false,
+          isGlobal: true,
+        }),
+        imports: [{ module: OwnModule }],
+      });
+      try {
+        const id = await openRawSession(t.url, {}, '/tools/mcp');
+        expect(t.manager.get(id)).toBeDefined();
+        const builtIn = await rawRequest(t.url, {
+          headers: MCP_POST_HEADERS,
+          body: initializeBody(),
+        });
+        expect(builtIn.status).toBe(404);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('with a global prefix, reads bodies on its own route over the platform limit, and refuses ours', async () => {
+      const t = await startTestApp({
+        adapter,
+        mcpModule: McpSessionModule.forRoot({
+          path: '/tools/mcp',
+          controller: false,
+          isGlobal: true,
+        }),
+        imports: [{ module: OwnModule }],
+        configure: (app) => app.setGlobalPrefix('api'),
+      });
+      try {
+        const id = await openRawSession(t.url, {}, '/api/tools/mcp');
+        const text = 'c'.repeat(3 * 1024 * 1024);
+        const accepted = await rawRequest(t.url, {
+          path: '/api/tools/mcp',
+          headers: {
+            ...MCP_POST_HEADERS,
+            'mcp-session-id': id,
+            'mcp-protocol-version': '2025-11-25',
+          },
+          body: toolCall('size', { text }),
+        });
+        expect(accepted.status).toBe(200);
+        expect(sseMessages(accepted.text)[0].result.content[0].text).toBe(String(text.length));
+        const refused = await rawRequest(t.url, {
+          path: '/api/tools/mcp',
+          headers: MCP_POST_HEADERS,
+          body: JSON.stringify({
+            ...JSON.parse(initializeBody()),
+            padding: 'd'.repeat(5 * 1024 * 1024),
+          }),
+        });
+        expectJsonRpcError(refused, 413, -32000);
+        expect(t.manager.count()).toBe(1);
+      } finally {
+        await t.close();
+      }
+    });
   });
 });
 

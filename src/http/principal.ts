@@ -1,6 +1,6 @@
-import type { IncomingMessage } from 'node:http';
+import type { PlatformRequest } from './platform-exchange.js';
 
-interface AuthenticatedRequest extends IncomingMessage {
+interface AuthenticatedRequest {
   auth?: { clientId?: string; extra?: Record<string, unknown> };
   user?: unknown;
 }
@@ -28,9 +28,10 @@ function identityOf(user: unknown): string | undefined {
 /**
  * The default principal resolver: the SDK's `req.auth.clientId` (set by its bearer-auth
  * middleware), else a Passport-style `req.user` (a string, or its `id`, `sub` or `username`).
- * Anonymous requests have no principal.
+ * Read from the request guards see (on Fastify, the `FastifyRequest`). Anonymous requests have no
+ * principal.
  */
-export function resolveDefaultPrincipal(req: IncomingMessage): string | undefined {
+export function resolveDefaultPrincipal(req: PlatformRequest): string | undefined {
   const { auth, user } = req as AuthenticatedRequest;
   if (typeof auth?.clientId === 'string' && auth.clientId !== '') return `client:${auth.clientId}`;
   const identity = identityOf(user);

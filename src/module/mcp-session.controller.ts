@@ -1,5 +1,5 @@
 import { All, Controller, Req, Res, type Type } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PlatformRequest, PlatformResponse } from '../http/platform-exchange.js';
 import { SessionManager } from '../session/session-manager.service.js';
 
 /**
@@ -12,9 +12,12 @@ export function createMcpSessionController(): Type<unknown> {
   class McpSessionController {
     constructor(private readonly sessions: SessionManager) {}
 
-    /** The SDK transport writes the response itself, so the raw response is handed over. */
+    /**
+     * The SDK transport writes the response itself, so the platform's response (Express's, or
+     * Fastify's reply) is handed over.
+     */
     @All()
-    async handle(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+    async handle(@Req() req: PlatformRequest, @Res() res: PlatformResponse): Promise<void> {
       await this.sessions.handleRequest(req, res);
     }
   }

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { PlatformRequest } from '../http/platform-exchange.js';
 import type { SessionEventStore } from '../event-store/session-event-store.interface.js';
 import type { InMemoryEventStoreOptions } from '../event-store/in-memory-event-store.js';
 import type { RedisEventStoreBounds } from '../event-store/redis-event-store.js';
@@ -163,8 +163,10 @@ export interface McpSessionModuleOptions {
   shutdownGracePeriod?: number;
   /**
    * Finds the principal (the authenticated caller) of a request. A session is bound to the
-   * principal that opened it; a request from another principal gets 404.
+   * principal that opened it; a request from another principal gets 404. It receives the request
+   * as guards see it: Node's `IncomingMessage` on Express, the `FastifyRequest` on Fastify.
    * @default `req.auth.clientId`, else `req.user` (a string, or its `id`, `sub` or `username`)
    */
-  principalResolver?: (req: IncomingMessage) => string | undefined;
+  // A method signature, so that a resolver typed for one platform's request is accepted.
+  principalResolver?(req: PlatformRequest): string | undefined;
 }

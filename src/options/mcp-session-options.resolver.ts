@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { PlatformRequest } from '../http/platform-exchange.js';
 import { DEFAULT_MCP_PATH } from '../module/mcp-session.constants.js';
 import type {
   McpSecurityOptions,
@@ -52,7 +52,7 @@ export interface ResolvedMcpSessionOptions {
   keepAliveInterval: number;
   sessionIdGenerator: () => string;
   shutdownGracePeriodMs: number;
-  principalResolver: (req: IncomingMessage) => string | undefined;
+  principalResolver: (req: PlatformRequest) => string | undefined;
 }
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];

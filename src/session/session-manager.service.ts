@@ -7,7 +7,6 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Observable, Subscription } from 'rxjs';
 import {
   SESSION_DIRECTORY,
@@ -16,6 +15,11 @@ import {
 } from '../directory/session-directory.interface.js';
 import type { ModuleEventStore } from '../event-store/module-event-store.js';
 import { SESSION_MOVED, SHUTTING_DOWN } from '../http/json-rpc-error.js';
+import {
+  type PlatformRequest,
+  type PlatformResponse,
+  toNodeExchange,
+} from '../http/platform-exchange.js';
 import {
   MCP_EVENT_STORE,
   MCP_SESSION_OPTIONS,
@@ -142,11 +146,15 @@ export class SessionManager
 
   /**
    * Serves one request to the MCP endpoint (POST, GET or DELETE; anything else gets 405). Mount it
-   * in your own controller, with `@Req()` and `@Res()`, when the built-in controller is turned off.
+   * in your own controller, with `@Req()` and `@Res()`, when the built-in controller is turned off:
+   * on Express or on Fastify, pass them as they come (the Fastify reply is taken over).
    */
-  handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  handleRequest(req: PlatformRequest, res: PlatformResponse): Promise<void> {
+    const exchange = toNodeExchange(req, res);
     const resolvePrincipal = this.options.principalResolver;
-    return this.pipeline.handle(clientRequest(req, res, () => resolvePrincipal(req)));
+    return this.pipeline.handle(
+      clientRequest(exchange.req, exchange.res, () => resolvePrincipal(exchange.principalSource)),
+    );
   }
 
   /** The open sessions (in a cluster, those this replica holds). */

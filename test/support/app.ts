@@ -1,5 +1,6 @@
 import { type DynamicModule, type INestApplication, Module, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { AddressInfo } from 'node:net';
 import {
@@ -18,7 +19,13 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
+/** The NestJS HTTP platforms the module supports; end-to-end suites run against each. */
+export const HTTP_ADAPTERS = ['express', 'fastify'] as const;
+export type HttpAdapterName = (typeof HTTP_ADAPTERS)[number];
+
 export interface TestAppOptions {
+  /** The HTTP platform. @default 'express' */
+  adapter?: HttpAdapterName;
   options?: McpSessionModuleOptions;
   /** A whole module registration instead of `forRoot(options)`. */
   mcpModule?: DynamicModule;
@@ -29,7 +36,10 @@ export interface TestAppOptions {
   configure?: (app: INestApplication) => void;
 }
 
-/** Starts a real Nest application (stock `NestFactory.create`) on a free loopback port. */
+/**
+ * Starts a real Nest application (stock `NestFactory.create`, on Express or on Fastify) on a free
+ * loopback port.
+ */
 export async function startTestApp(setup: TestAppOptions = {}): Promise<TestApp> {
   @Module({
     imports: [
@@ -44,10 +54,14 @@ export async function startTestApp(setup: TestAppOptions = {}): Promise<TestApp>
   })
   class TestAppModule {}
 
-  const app = await NestFactory.create(TestAppModule, {
-    logger: ['error', 'warn'],
-    abortOnError: false,
-  });
+  const settings = { logger: ['error', 'warn'] as const, abortOnError: false };
+  const app =
+    setup.adapter === 'fastify'
+      ? await NestFactory.create(TestAppModule, new FastifyAdapter(), {
+          ...settings,
+          logger: [...settings.logger],
+        })
+      : await NestFactory.create(TestAppModule, { ...settings, logger: [...settings.logger] });
   setup.configure?.(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -56,14 +70,5 @@ export async function startTestApp(setup: TestAppOptions = {}): Promise<TestApp>
     url: `http://127.0.0.1:${port}`,
     manager: app.get(SessionManager),
     close: () => app.close(),
-  };
-}
-
-/** Timers and servers alive in the process, to assert that a closed app left none behind. */
-export function liveHandles(): { timers: number; servers: number } {
-  const resources = process.getActiveResourcesInfo();
-  return {
-    timers: resources.filter((name) => name === 'Timeout').length,
-    servers: resources.filter((name) => name === 'TCPServerWrap').length,
   };
 }
