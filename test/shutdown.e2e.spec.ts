@@ -2,7 +2,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { filter, lastValueFrom, toArray } from 'rxjs';
 import type { SessionClosedEvent } from '../src/index.js';
 import { waitFor } from './support/wait.js';
-import { liveHandles, startTestApp } from './support/app.js';
+import { startTestApp, HTTP_ADAPTERS } from './support/app.js';
+import { trackHandles } from './support/handles.js';
 import {
   MCP_POST_HEADERS,
   sessionHeaders,
@@ -22,99 +23,105 @@ function callSleep(ms: number, id = 5) {
   });
 }
 
-describe('graceful shutdown', () => {
-  it('refuses new work with 503, ends streams, lets in-flight calls finish, then closes everything', async () => {
-    const before = liveHandles();
-    const t = await startTestApp({ options: { shutdownGracePeriod: 10 } });
-    const registry = t.app.get(SchedulerRegistry);
-    expect(registry.getIntervals()).toContain('McpSessionModule:reaper:/mcp');
+describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
+  describe('graceful shutdown', () => {
+    it('refuses new work with 503, ends streams, lets in-flight calls finish, then closes everything', async () => {
+      const handles = trackHandles();
+      const t = await startTestApp({ adapter, options: { shutdownGracePeriod: 10 } });
+      const registry = t.app.get(SchedulerRegistry);
+      expect(registry.getIntervals()).toContain('McpSessionModule:reaper:/mcp');
 
-    const ids = await Promise.all([1, 2, 3].map(() => openRawSession(t.url)));
-    const streams = await Promise.all(
-      ids.map((id) => openStream(t.url, { headers: sessionHeaders(id) })),
-    );
-    const calls = ids.map((id) =>
-      rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(400) }),
-    );
-    await waitFor(() =>
-      t.manager.list().every((s) => s.inFlightRequests === 1 && s.openStreams === 1),
-    );
-    const closedEvents = lastValueFrom(
-      t.manager.events$.pipe(
-        filter((e): e is SessionClosedEvent => e.type === 'closed'),
-        toArray(),
-      ),
-    );
+      const ids = await Promise.all([1, 2, 3].map(() => openRawSession(t.url)));
+      const streams = await Promise.all(
+        ids.map((id) => openStream(t.url, { headers: sessionHeaders(id) })),
+      );
+      const calls = ids.map((id) =>
+        rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(400) }),
+      );
+      await waitFor(() =>
+        t.manager.list().every((s) => s.inFlightRequests === 1 && s.openStreams === 1),
+      );
+      const closedEvents = lastValueFrom(
+        t.manager.events$.pipe(
+          filter((e): e is SessionClosedEvent => e.type === 'closed'),
+          toArray(),
+        ),
+      );
 
-    const closing = t.close();
-    await Promise.all(streams.map((s) => s.ended));
+      const closing = t.close();
+      await Promise.all(streams.map((s) => s.ended));
 
-    const refusedInit = await rawRequest(t.url, {
-      headers: MCP_POST_HEADERS,
-      body: initializeBody(),
+      const refusedInit = await rawRequest(t.url, {
+        headers: MCP_POST_HEADERS,
+        body: initializeBody(),
+      });
+      expect(refusedInit.status).toBe(503);
+      expect(refusedInit.json().error.code).toBe(-32000);
+      expect(refusedInit.headers['mcp-session-id']).toBeUndefined();
+      const refusedCall = await rawRequest(t.url, {
+        headers: sessionHeaders(ids[0]),
+        body: callSleep(1, 9),
+      });
+      expect(refusedCall.status).toBe(503);
+      const refusedStream = await rawRequest(t.url, {
+        method: 'GET',
+        headers: sessionHeaders(ids[0]),
+      });
+      expect(refusedStream.status).toBe(503);
+
+      for (const call of await Promise.all(calls)) {
+        expect(call.status).toBe(200);
+        expect(sseMessages(call.text).at(-1).result.content[0].text).toBe('slept 400 ms');
+      }
+      await closing;
+
+      expect(t.manager.count()).toBe(0);
+      const reasons = (await closedEvents).map((e) => e.reason);
+      expect(reasons).toEqual(['shutdown', 'shutdown', 'shutdown']);
+      expect(registry.getIntervals()).not.toContain('McpSessionModule:reaper:/mcp');
+      // Sockets and the listener release their handles a few ticks after close() resolves.
+      await waitFor(() => {
+        const { timers, servers } = handles.pending();
+        return timers === 0 && servers === 0;
+      }, 3000);
+      handles.stop();
     });
-    expect(refusedInit.status).toBe(503);
-    expect(refusedInit.json().error.code).toBe(-32000);
-    expect(refusedInit.headers['mcp-session-id']).toBeUndefined();
-    const refusedCall = await rawRequest(t.url, {
-      headers: sessionHeaders(ids[0]),
-      body: callSleep(1, 9),
+
+    it('closes calls that outlive the grace period', async () => {
+      const t = await startTestApp({ adapter, options: { shutdownGracePeriod: 0.2 } });
+      const id = await openRawSession(t.url);
+      const call = rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(60_000) });
+      await waitFor(() => t.manager.get(id)?.inFlightRequests === 1);
+      const started = Date.now();
+      await t.close();
+      // Far below the 10 s default grace period, so that the configured 0.2 s is what applied.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const response = await call;
+      expect(response.status).toBe(200);
+      // The stream was ended without the call's result.
+      expect(sseMessages(response.text).some((message) => 'result' in message)).toBe(false);
+      expect(t.manager.count()).toBe(0);
     });
-    expect(refusedCall.status).toBe(503);
-    const refusedStream = await rawRequest(t.url, {
-      method: 'GET',
-      headers: sessionHeaders(ids[0]),
+
+    it('answers a pending JSON response with 503 when the grace period ends', async () => {
+      const t = await startTestApp({
+        adapter,
+        options: { shutdownGracePeriod: 0.2, jsonResponse: true },
+      });
+      const id = await openRawSession(t.url);
+      const call = rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(60_000) });
+      await waitFor(() => t.manager.get(id)?.inFlightRequests === 1);
+      await t.close();
+      const response = await call;
+      expect(response.status).toBe(503);
+      expect(response.json().error.code).toBe(-32000);
     });
-    expect(refusedStream.status).toBe(503);
 
-    for (const call of await Promise.all(calls)) {
-      expect(call.status).toBe(200);
-      expect(sseMessages(call.text).at(-1).result.content[0].text).toBe('slept 400 ms');
-    }
-    await closing;
-
-    expect(t.manager.count()).toBe(0);
-    const reasons = (await closedEvents).map((e) => e.reason);
-    expect(reasons).toEqual(['shutdown', 'shutdown', 'shutdown']);
-    expect(registry.getIntervals()).not.toContain('McpSessionModule:reaper:/mcp');
-    // Sockets and the listener release their handles a few ticks after close() resolves.
-    await waitFor(() => {
-      const after = liveHandles();
-      return after.servers === before.servers && after.timers <= before.timers;
-    }, 3000);
-  });
-
-  it('closes calls that outlive the grace period', async () => {
-    const t = await startTestApp({ options: { shutdownGracePeriod: 0.2 } });
-    const id = await openRawSession(t.url);
-    const call = rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(60_000) });
-    await waitFor(() => t.manager.get(id)?.inFlightRequests === 1);
-    const started = Date.now();
-    await t.close();
-    // Far below the 10 s default grace period, so that the configured 0.2 s is what applied.
-    expect(Date.now() - started).toBeLessThan(5_000);
-    const response = await call;
-    expect(response.status).toBe(200);
-    // The stream was ended without the call's result.
-    expect(sseMessages(response.text).some((message) => 'result' in message)).toBe(false);
-    expect(t.manager.count()).toBe(0);
-  });
-
-  it('answers a pending JSON response with 503 when the grace period ends', async () => {
-    const t = await startTestApp({ options: { shutdownGracePeriod: 0.2, jsonResponse: true } });
-    const id = await openRawSession(t.url);
-    const call = rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(60_000) });
-    await waitFor(() => t.manager.get(id)?.inFlightRequests === 1);
-    await t.close();
-    const response = await call;
-    expect(response.status).toBe(503);
-    expect(response.json().error.code).toBe(-32000);
-  });
-
-  it('runs once: a second start of the same manager is refused', async () => {
-    const t = await startTestApp();
-    expect(() => t.manager.onModuleInit()).toThrow(/runs once/);
-    await t.close();
-    expect(() => t.manager.onModuleInit()).toThrow(/already been shut down.*runs once/);
+    it('runs once: a second start of the same manager is refused', async () => {
+      const t = await startTestApp({ adapter });
+      expect(() => t.manager.onModuleInit()).toThrow(/runs once/);
+      await t.close();
+      expect(() => t.manager.onModuleInit()).toThrow(/already been shut down.*runs once/);
+    });
   });
 });
