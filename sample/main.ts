@@ -2,10 +2,17 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
+import { httpAdapterFrom } from './http-adapter.js';
 
-/** Starts the sample MCP server; SIGTERM or SIGINT drain it and exit 0. */
+/**
+ * Starts the sample MCP server, on Express or, with `MCP_HTTP_ADAPTER=fastify`, on Fastify;
+ * SIGTERM or SIGINT drain it and exit 0.
+ */
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
+  const adapter = httpAdapterFrom(process.env.MCP_HTTP_ADAPTER);
+  const app = adapter
+    ? await NestFactory.create(AppModule, adapter)
+    : await NestFactory.create(AppModule);
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '127.0.0.1';
@@ -15,4 +22,7 @@ async function bootstrap(): Promise<void> {
   new Logger('Sample').log(`MCP endpoint ready at http://${host}:${boundPort}/mcp`);
 }
 
-void bootstrap();
+bootstrap().catch((error: Error) => {
+  new Logger('Sample').error(error.message);
+  process.exit(1);
+});

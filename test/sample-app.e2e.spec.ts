@@ -9,34 +9,40 @@ import {
   sseMessages,
 } from './support/http.js';
 import { toolCall } from './support/reliability.js';
+import { HTTP_ADAPTERS } from './support/app.js';
 
 describe('the sample application', () => {
-  it('serves tools that use an injected Nest service, and drains then exits 0 on SIGTERM', async () => {
-    const sample = await startSample({ env: { MCP_SHUTDOWN_GRACE: '10' } });
-    try {
-      const { client } = await connectClient(sample.url);
-      const greeting = await client.callTool({ name: 'greet', arguments: { name: 'Nest' } });
-      expect(textOf(greeting)).toBe('Hello, Nest!');
-      const echoed = await client.callTool({ name: 'echo', arguments: { text: 'sample' } });
-      expect(textOf(echoed)).toBe('sample');
-      await client.close();
+  it.each(HTTP_ADAPTERS)(
+    'on %s: serves tools that use an injected Nest service, and drains then exits 0 on SIGTERM',
+    async (adapter) => {
+      const sample = await startSample({
+        env: { MCP_SHUTDOWN_GRACE: '10', MCP_HTTP_ADAPTER: adapter },
+      });
+      try {
+        const { client } = await connectClient(sample.url);
+        const greeting = await client.callTool({ name: 'greet', arguments: { name: 'Nest' } });
+        expect(textOf(greeting)).toBe('Hello, Nest!');
+        const echoed = await client.callTool({ name: 'echo', arguments: { text: 'sample' } });
+        expect(textOf(echoed)).toBe('sample');
+        await client.close();
 
-      const id = await openRawSession(sample.url);
-      const headers = sessionHeaders(id);
-      const stream = await openStream(sample.url, { headers });
-      const call = rawRequest(sample.url, { headers, body: toolCall('sleep', { ms: 600 }, 3) });
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      sample.child.kill('SIGTERM');
+        const id = await openRawSession(sample.url);
+        const headers = sessionHeaders(id);
+        const stream = await openStream(sample.url, { headers });
+        const call = rawRequest(sample.url, { headers, body: toolCall('sleep', { ms: 600 }, 3) });
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        sample.child.kill('SIGTERM');
 
-      await stream.ended;
-      const result = await call;
-      expect(sseMessages(result.text).at(-1).result.content[0].text).toBe('slept 600 ms');
-      expect((await sample.exited).code).toBe(0);
-      expect(sample.output()).not.toMatch(/ERROR|Unhandled/);
-    } finally {
-      await sample.stop();
-    }
-  });
+        await stream.ended;
+        const result = await call;
+        expect(sseMessages(result.text).at(-1).result.content[0].text).toBe('slept 600 ms');
+        expect((await sample.exited).code).toBe(0);
+        expect(sample.output()).not.toMatch(/ERROR|Unhandled/);
+      } finally {
+        await sample.stop();
+      }
+    },
+  );
 
   it('reads its configuration from the environment through ConfigService', async () => {
     const sample = await startSample({ env: { MCP_STATELESS: 'true', MCP_JSON_RESPONSE: 'true' } });
@@ -58,6 +64,9 @@ describe('the sample application', () => {
   it('refuses an invalid environment at startup with a message naming the variable', async () => {
     await expect(startSample({ env: { MCP_MAX_SESSIONS: 'many' } })).rejects.toThrow(
       /MCP_MAX_SESSIONS must be a number/,
+    );
+    await expect(startSample({ env: { MCP_HTTP_ADAPTER: 'koa' } })).rejects.toThrow(
+      /MCP_HTTP_ADAPTER must be one of "express", "fastify", got "koa"/,
     );
   });
 });
