@@ -133,3 +133,21 @@ describe('sessions across replicas on Redis', () => {
     await rawRequest(urls[0], { method: 'DELETE', headers });
   });
 });
+
+describe('sessions across replicas on Redis, on Fastify', () => {
+  const cluster = useCluster(2, { MCP_HTTP_ADAPTER: 'fastify' });
+
+  it('serves a session opened on one replica through requests that all reach the other', async () => {
+    const [first, second] = cluster().replicas.map((replica) => replica.url);
+    const fetchFn = rotatingFetch([second], first);
+    const { client, transport } = await connectClient(first, { fetch: fetchFn });
+    const sessionId = transport.sessionId!;
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'forwarded' } });
+    expect(textOf(result)).toBe('forwarded');
+    // The call reached the second replica, which forwarded it to the first, the session's owner.
+    expect(fetchFn.targets.map((target) => target.origin)).toContain(second);
+    expect(await ownerOf(cluster(), sessionId)).toBe(cluster().replicas[0].replicaId);
+    await transport.terminateSession();
+    expect(await keysOf(cluster(), sessionId)).toEqual([]);
+  });
+});
