@@ -3,7 +3,14 @@ import { dirname } from 'node:path';
 import { median } from './stats.js';
 
 /** The servers under test, in the order the tables list them. */
-export const SERVER_IDS = ['ours', 'baseline', 'ceiling', 'rekog', 'nest-sdk'] as const;
+export const SERVER_IDS = [
+  'ours',
+  'ours-fastify',
+  'baseline',
+  'ceiling',
+  'rekog',
+  'nest-sdk',
+] as const;
 export type ServerId = (typeof SERVER_IDS)[number];
 
 /** One figure, measured once per round for one subject. The report shows the median. */

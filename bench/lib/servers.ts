@@ -17,6 +17,8 @@ export interface ServerDef {
   env(mode: Mode, maxSessions: number): Record<string, string>;
   /** Why this server cannot run here, or null. */
   unavailable(): string | null;
+  /** Compared only by the scenarios that name it in their `servers`, not by every scenario. */
+  onlyWhereNamed?: boolean;
 }
 
 function missing(pkg: string): string | null {
@@ -37,6 +39,15 @@ export const SERVERS: Record<ServerId, ServerDef> = {
       MCP_MAX_SESSIONS: String(maxSessions),
     }),
     unavailable: () => null,
+  },
+  'ours-fastify': {
+    label: 'ours on Fastify',
+    description:
+      'the same application as ours, on @nestjs/platform-fastify instead of Express; in the throughput scenarios (bench/servers/ours-fastify.ts)',
+    entry: 'ours-fastify.js',
+    env: (mode, maxSessions) => SERVERS.ours.env(mode, maxSessions),
+    unavailable: () => missing('@nestjs/platform-fastify'),
+    onlyWhereNamed: true,
   },
   baseline: {
     label: 'baseline',
@@ -76,7 +87,13 @@ export const SERVERS: Record<ServerId, ServerDef> = {
 };
 
 /** The servers a run compares unless --servers says otherwise. */
-export const DEFAULT_SERVERS: readonly ServerId[] = ['ours', 'baseline', 'ceiling', 'rekog'];
+export const DEFAULT_SERVERS: readonly ServerId[] = [
+  'ours',
+  'ours-fastify',
+  'baseline',
+  'ceiling',
+  'rekog',
+];
 
 export interface StartOptions {
   mode: Mode;

@@ -43,7 +43,7 @@ function scenarioSection(results: ResultSet, scenario: Scenario): string | undef
   if (ms.length === 0 && skips.length === 0) return undefined;
   const rounds = Number(doc.meta.parameters.rounds ?? 1);
   const subjects = SERVER_IDS.filter((id) => ms.some((m) => m.subject === id));
-  const ratios = (['baseline', 'ceiling'] as const).filter(
+  const ratios = (['ours-fastify', 'baseline', 'ceiling'] as const).filter(
     (other) => subjects.includes('ours') && subjects.includes(other),
   );
   const metrics = [...new Set(ms.map((m) => m.metric))];

@@ -1,7 +1,7 @@
 import type { RunConfig } from '../lib/config.js';
 import { log } from '../lib/log.js';
 import type { ResultSet, ServerId } from '../lib/results.js';
-import { roundOrder } from '../lib/servers.js';
+import { roundOrder, SERVERS } from '../lib/servers.js';
 
 /** What a scenario gets from the runner. */
 export interface ScenarioContext {
@@ -34,7 +34,8 @@ export interface Scenario {
 
 /** The servers of the run that a scenario compares. */
 export function serversFor(scenario: Scenario, context: ScenarioContext): ServerId[] {
-  const wanted = scenario.servers ?? context.servers;
+  const wanted =
+    scenario.servers ?? context.servers.filter((id) => SERVERS[id].onlyWhereNamed !== true);
   return context.servers.filter((id) => wanted.includes(id));
 }
 

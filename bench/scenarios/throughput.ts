@@ -3,6 +3,7 @@ import { loadProblems, runLoad } from '../lib/load.js';
 import { boundedPool, ECHO_BODY, isEchoResult, McpHttp, SESSION_HEADERS } from '../lib/mcp-http.js';
 import { startServer, type Mode } from '../lib/servers.js';
 import { percentile } from '../lib/stats.js';
+import { SERVER_IDS } from '../lib/results.js';
 import { alternate, type Scenario, type ScenarioContext } from './scenario.js';
 
 /** Requests sent one at a time after the measured window, for the latency of an idle server. */
@@ -30,8 +31,9 @@ function throughput(mode: Mode, id: string, title: string, method: string): Scen
     id,
     title,
     method,
-    // @rekog/mcp-nest is compared in its stateful mode, as the issue asks.
-    servers: mode === 'stateless' ? ['ours', 'baseline', 'ceiling'] : undefined,
+    // @rekog/mcp-nest is compared in its stateful mode, as the issue asks. Ours runs on both
+    // NestJS HTTP platforms here, and only here.
+    servers: mode === 'stateless' ? ['ours', 'ours-fastify', 'baseline', 'ceiling'] : SERVER_IDS,
     estimateSeconds: (c, servers) => c.rounds * servers * (c.warmupSeconds + c.measureSeconds + 3),
     run: (context: ScenarioContext) =>
       alternate(scenario, context, async (server, round) => {

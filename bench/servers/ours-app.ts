@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Module, type INestApplication } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { NestFactory } from '@nestjs/core';
+import { type AbstractHttpAdapter, NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { mcpSessionOptionsFromConfig } from '../../sample/mcp-session.config.js';
 import { MCP_SERVER_FACTORY, McpSessionModule, type McpServerFactory } from '../../src/index.js';
@@ -32,9 +32,16 @@ import { createEchoServer } from './echo-server.js';
 })
 export class BenchAppModule {}
 
-/** Starts the application as the sample's main.ts does, on PORT (0: any free port) and HOST. */
-export async function startOurs(): Promise<{ app: INestApplication; url: string }> {
-  const app = await NestFactory.create(BenchAppModule);
+/**
+ * Starts the application as the sample's main.ts does, on PORT (0: any free port) and HOST, on
+ * Express or on the given adapter.
+ */
+export async function startOurs(
+  adapter?: AbstractHttpAdapter,
+): Promise<{ app: INestApplication; url: string }> {
+  const app = adapter
+    ? await NestFactory.create(BenchAppModule, adapter)
+    : await NestFactory.create(BenchAppModule);
   const host = process.env.HOST ?? '127.0.0.1';
   await app.listen(Number(process.env.PORT ?? 0), host);
   const address = app.getHttpServer().address();
