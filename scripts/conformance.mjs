@@ -1,9 +1,9 @@
-// Runs the official MCP conformance suite against the sample application in four modes
-// (stateful SSE, stateless, JSON responses, and three replicas sharing their sessions on Redis
-// behind a round-robin proxy), checks each mode against its expected-failures
-// file, compares the expected failures with the SDK's plain transport, and writes
-// docs/CONFORMANCE.md. Exits non-zero on an unexpected failure, a stale expected failure or a
-// warning nobody has explained. Usage: npm run test:conformance (builds the sample first).
+// Runs the official MCP conformance suite against the sample application in five modes
+// (stateful SSE, stateless, JSON responses, three replicas sharing their sessions on Redis
+// behind a round-robin proxy, and stateful SSE on Fastify), checks each mode against its
+// expected-failures file, compares the expected failures with the SDK's plain transport, and
+// writes docs/CONFORMANCE.md. Exits non-zero on an unexpected failure, a stale expected failure
+// or a warning nobody has explained. Usage: npm run test:conformance (builds the sample first).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,8 @@ const MODES = [
     // Every request may land on another replica than the one holding its session.
     replicas: 3,
   },
+  // The first mode on the other NestJS HTTP platform: the same wire, so no expected failures.
+  { name: 'fastify', title: 'Fastify', env: { MCP_HTTP_ADAPTER: 'fastify' } },
 ];
 
 /** Warnings that no change to the module or the sample can avoid, keyed by `mode/check` or check id. */
