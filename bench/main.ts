@@ -4,7 +4,7 @@
  * scenarios/index.ts, saves the results as JSON and renders BENCHMARKS.md and
  * docs/bench-throughput.svg from them.
  *
- * Options: --quick; --only=<scenario,…>; --servers=<ours,baseline,ceiling,rekog>;
+ * Options: --quick; --only=<scenario,…>; --servers=<ours,ours-fastify,baseline,ceiling,rekog>;
  * --set=<name>=<number>,… (override a numeric setting of lib/config.ts);
  * --render (re-render the report from the last saved results, measuring nothing);
  * --cpu-prof (servers write CPU profiles to build/bench/profiles; summarize them with
