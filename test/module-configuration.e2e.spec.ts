@@ -200,22 +200,22 @@ describe('the built-in controller turned off', () => {
   });
 });
 
-describe('bootstrap errors that say what to do', () => {
-  async function bootstrap(moduleClass: new () => unknown): Promise<Error> {
+describe('bootstrap errors that say what to do, from NestFactory.create', () => {
+  /** The error of `NestFactory.create`, where Nest reports provider and option errors. */
+  async function createError(moduleClass: new () => unknown): Promise<Error> {
     try {
       const app = await NestFactory.create(moduleClass, { logger: false, abortOnError: false });
-      await app.init();
       await app.close();
     } catch (error) {
       return error as Error;
     }
-    throw new Error('bootstrap succeeded');
+    throw new Error('NestFactory.create succeeded');
   }
 
   it('no server factory provided', async () => {
     @Module({ imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({})] })
     class NoFactory {}
-    expect((await bootstrap(NoFactory)).message).toMatch(/MCP_SERVER_FACTORY/);
+    expect((await createError(NoFactory)).message).toMatch(/found no MCP server factory/);
   });
 
   it('a factory provider that is not a function', async () => {
@@ -226,9 +226,47 @@ describe('bootstrap errors that say what to do', () => {
       ],
     })
     class ServerInsteadOfFactory {}
-    expect((await bootstrap(ServerInsteadOfFactory)).message).toMatch(
-      /must be a function that returns a new McpServer/,
+    expect((await createError(ServerInsteadOfFactory)).message).toMatch(
+      /must be a function that returns a new McpServer.*got an instance of McpServer/,
     );
+  });
+
+  it('a useFactory provider that resolves to something other than a function', async () => {
+    @Module({
+      imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({})],
+      providers: [
+        {
+          provide: MCP_SERVER_FACTORY,
+          inject: [Greeter],
+          // Builds the server instead of returning a function that builds one.
+          useFactory: async (greeter: Greeter) => {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return new McpServer({ name: greeter.greet('x'), version: '1' });
+          },
+        },
+        Greeter,
+      ],
+    })
+    class FactoryCalledTooEarly {}
+    expect((await createError(FactoryCalledTooEarly)).message).toMatch(
+      /must be a function.*got an instance of McpServer/,
+    );
+  });
+
+  it("leaves the application's own provider errors to Nest", async () => {
+    @Module({
+      imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({})],
+      providers: [
+        {
+          provide: MCP_SERVER_FACTORY,
+          useFactory: () => {
+            throw new Error('the database is down');
+          },
+        },
+      ],
+    })
+    class FailingFactoryProvider {}
+    expect((await createError(FailingFactoryProvider)).message).toBe('the database is down');
   });
 
   it('an invalid option', async () => {
@@ -239,9 +277,38 @@ describe('bootstrap errors that say what to do', () => {
       ],
     })
     class BadOption {}
-    const error = await bootstrap(BadOption);
+    const error = await createError(BadOption);
     expect(error).toBeInstanceOf(McpSessionOptionsError);
     expect(error.message).toMatch(/"maxSessions"/);
+  });
+
+  it('accepts a factory provider that injects SessionManager itself', async () => {
+    @Module({
+      imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({ isGlobal: true })],
+      providers: [
+        {
+          provide: MCP_SERVER_FACTORY,
+          inject: [SessionManager],
+          useFactory:
+            (sessions: SessionManager): McpServerFactory =>
+            () => {
+              const server = new McpServer({ name: 'x', version: '1' });
+              server.registerTool('count', {}, () => ({
+                content: [{ type: 'text', text: String(sessions.count()) }],
+              }));
+              return server;
+            },
+        },
+      ],
+    })
+    class FactoryUsingSessions {}
+    const app = await NestFactory.create(FactoryUsingSessions, {
+      logger: false,
+      abortOnError: false,
+    });
+    await app.init();
+    expect(app.get(SessionManager).count()).toBe(0);
+    await app.close();
   });
 });
 
