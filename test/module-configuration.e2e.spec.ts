@@ -24,6 +24,7 @@ import {
   type McpServerFactory,
 } from '../src/index.js';
 import { startTestApp } from './support/app.js';
+import { testServerFactory } from './support/test-server.js';
 import {
   MCP_POST_HEADERS,
   initializeBody,
@@ -197,6 +198,53 @@ describe('the built-in controller turned off', () => {
     } finally {
       await t.close();
     }
+  });
+
+  /** The warnings an application logs while it starts, with the module mounted by OwnModule. */
+  async function bootstrapWarnings(path: string, globalPrefix?: string): Promise<string[]> {
+    const warnings: string[] = [];
+    const logger = {
+      log: () => undefined,
+      error: () => undefined,
+      warn: (message: unknown) => void warnings.push(String(message)),
+    };
+    @Module({
+      imports: [
+        ScheduleModule.forRoot(),
+        McpSessionModule.forRoot({ path, controller: false, isGlobal: true }),
+        OwnModule,
+      ],
+      providers: [{ provide: MCP_SERVER_FACTORY, useValue: testServerFactory }],
+    })
+    class OwnRouteApp {}
+    const app = await NestFactory.create(OwnRouteApp, { logger, abortOnError: false });
+    if (globalPrefix) app.setGlobalPrefix(globalPrefix);
+    await app.init();
+    await app.close();
+    return warnings;
+  }
+
+  it.each([
+    ['without a global prefix', '/tools/mcp', undefined],
+    ['under a global prefix', '/tools/mcp', 'api'],
+  ])('is quiet at bootstrap when a route serves the path, %s', async (_name, path, prefix) => {
+    expect(await bootstrapWarnings(path, prefix)).toEqual([]);
+  });
+
+  it('warns at bootstrap when the path repeats the global prefix, naming the path to set', async () => {
+    const warnings = await bootstrapWarnings('/api/tools/mcp', 'api');
+
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/includes the global prefix "\/api"/);
+    expect(warnings[0]).toContain("Set path: '/tools/mcp'");
+  });
+
+  it('warns at bootstrap when no route serves the path', async () => {
+    const warnings = await bootstrapWarnings('/nowhere');
+
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/no POST route serves \/nowhere/);
+    expect(warnings[0]).toMatch(/without the global prefix/);
   });
 });
 
