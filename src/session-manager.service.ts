@@ -50,7 +50,7 @@ import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
 import type { McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
 import { actInBatches, sweepInSlices } from './sweep.js';
-import { answerCutRequests, type RequestsInFlight } from './shutdown-answers.js';
+import { answerCutRequests, type RequestsInFlight, writeCutAnswers } from './shutdown-answers.js';
 import type { SessionExchange } from './session-exchange.js';
 import { SessionTable } from './session-table.js';
 import { createServer, findServerFactory } from './mcp-server-factory.resolver.js';
@@ -99,6 +99,8 @@ export class SessionManager
   private readonly records: SessionRecordKeeper | undefined;
   /** Sessions released to the cluster: their requests still here are told to retry, not 404. */
   private readonly released = new WeakSet<McpSession>();
+  /** Responses relayed here from the replica that holds their session, with their request ids. */
+  private readonly relayed = new Map<ServerResponse, Array<string | number>>();
   /** Requests that cross replicas, with `sessionStore: 'redis'`. */
   private readonly router: ClusterSessionRouter | undefined;
 
@@ -138,7 +140,11 @@ export class SessionManager
       isDraining: () => this.state === 'draining',
       lookup: (sessionId, principal) => this.lookup(sessionId, principal),
       serveOnSession: (session, exchange) => this.serveOnSession(session, exchange),
-      trackUnheld: (res) => this.track(res, undefined, false),
+      trackRelayed: (res, requestIds) => {
+        this.relayed.set(res, requestIds);
+        res.once('close', () => this.relayed.delete(res));
+        this.track(res, undefined, false);
+      },
       terminate: (session, reason) => this.terminate(session, reason),
       endUnheld: async (sessionId, principal, reason) => {
         this.publish({ type: 'closed', sessionId, principal, reason });
@@ -313,6 +319,7 @@ export class SessionManager
         inFlight.push({ transport: session.live.transport, requestIds });
       }
     }
+    for (const [res, requestIds] of this.relayed) writeCutAnswers(res, requestIds);
     await Promise.all(inFlight.map((requests) => answerCutRequests(requests)));
     // The transports write the answers asynchronously: let those responses end on their own
     // before closing what is left, which would otherwise write its own error first.

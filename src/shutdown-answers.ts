@@ -1,4 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ServerResponse } from 'node:http';
 import type { JSONRPCErrorResponse, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { JsonRpcErrorCode } from './http/json-rpc-error.js';
 
@@ -13,6 +14,10 @@ export const CUT_BY_SHUTDOWN = {
   code: JsonRpcErrorCode.ServerError,
   message: 'Service Unavailable: the server shut down before this request finished',
 } as const;
+
+function cutAnswer(id: RequestId): JSONRPCErrorResponse {
+  return { jsonrpc: '2.0', id, error: { ...CUT_BY_SHUTDOWN } };
+}
 
 /**
  * Answers each request with {@link CUT_BY_SHUTDOWN} for its own id, through the transport that
@@ -33,4 +38,27 @@ export async function answerCutRequests({
       // The transport no longer holds a stream for this request: nothing is waiting on it.
     }
   }
+}
+
+/**
+ * Answers the requests of a response relayed from another replica (which has no transport here),
+ * in the response's own format: a JSON body if nothing was sent yet, else SSE events on the
+ * stream; then ends it. A JSON body already started cannot take another answer, so it is left
+ * for the caller to end.
+ */
+export function writeCutAnswers(res: ServerResponse, requestIds: RequestId[]): void {
+  if (requestIds.length === 0 || res.writableEnded || res.destroyed) return;
+  const answers = requestIds.map(cutAnswer);
+  if (!res.headersSent) {
+    const body = JSON.stringify(answers.length === 1 ? answers[0] : answers);
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(body);
+    return;
+  }
+  if (!String(res.getHeader('content-type')).startsWith('text/event-stream')) return;
+  for (const answer of answers) res.write(`event: message\ndata: ${JSON.stringify(answer)}\n\n`);
+  res.end();
 }

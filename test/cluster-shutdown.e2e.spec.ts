@@ -1,4 +1,4 @@
-import { useCluster } from './support/cluster.js';
+import { echoedText, echoVia, useCluster } from './support/cluster.js';
 import { openRawSession, openStream, sessionHeaders, sseMessages } from './support/http.js';
 
 /**
@@ -16,7 +16,7 @@ function callSleep(id: string): string {
 }
 
 describe('shutdown grace period in a cluster', () => {
-  const cluster = useCluster(2, { MCP_SHUTDOWN_GRACE: '0.3' });
+  const cluster = useCluster(3, { MCP_SHUTDOWN_GRACE: '0.3' });
 
   it("answers a forwarded call that the owner's grace period cuts, through the forwarding replica", async () => {
     const [owner, relay] = cluster().replicas;
@@ -37,5 +37,27 @@ describe('shutdown grace period in a cluster', () => {
       { jsonrpc: '2.0', id: 'slow', error: { code: -32000, message: expect.any(String) } },
     ]);
     expect((await stopped).code).toBe(0);
+  }, 60_000);
+
+  it('answers a forwarded call cut by the grace period of the replica that forwarded it', async () => {
+    const [, owner, relay] = cluster().replicas;
+    const sessionId = await openRawSession(owner.url);
+    const call = await openStream(relay.url, {
+      method: 'POST',
+      headers: sessionHeaders(sessionId),
+      body: callSleep('relayed'),
+    });
+    expect(call.status).toBe(200);
+    await call.waitFor((text) => text.includes('id: '), 10_000);
+
+    const stopped = relay.stop('SIGTERM');
+    await call.ended;
+
+    expect(sseMessages(call.text()).filter((message) => 'id' in message)).toEqual([
+      { jsonrpc: '2.0', id: 'relayed', error: { code: -32000, message: expect.any(String) } },
+    ]);
+    expect((await stopped).code).toBe(0);
+    // The session goes on at its owner.
+    expect(echoedText(await echoVia(owner.url, sessionId, 'still here'))).toBe('still here');
   }, 60_000);
 });

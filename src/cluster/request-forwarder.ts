@@ -231,7 +231,10 @@ export class RequestForwarder {
         return forward.settle('gone');
       case 'head':
         forward.acknowledged = true;
-        res.writeHead(message.status, message.headers);
+        // Set one by one rather than passed to writeHead, so that they stay readable on `res`:
+        // shutdown reads the content type to answer a call it cuts in the response's format.
+        for (const [name, value] of Object.entries(message.headers)) res.setHeader(name, value);
+        res.writeHead(message.status);
         res.flushHeaders();
         return;
       case 'data':
