@@ -38,7 +38,7 @@ function expressServesPost(adapterHost: HttpAdapterHost, path: string): boolean 
  */
 @Injectable()
 export class EndpointRouteCheck implements OnApplicationBootstrap {
-  private readonly logger = new Logger('McpSessionModule');
+  private readonly logger = new Logger(EndpointRouteCheck.name);
 
   constructor(
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
@@ -58,12 +58,12 @@ export class EndpointRouteCheck implements OnApplicationBootstrap {
       expressServesPost(this.adapterHost, path) === true
     ) {
       this.logger.warn(
-        `The option "path" ("${this.options.path}") includes the global prefix "${prefix}", which the module adds itself, so it reads the request bodies of ${endpoint}, where no route is. Set path: '${withoutPrefix}', the route without the global prefix.`,
+        `The McpSessionModule option "path" ("${this.options.path}") includes the global prefix "${prefix}", which the module adds itself, so it reads the request bodies of ${endpoint}, where no route is. Set path: '${withoutPrefix}', the route without the global prefix.`,
       );
       return;
     }
     this.logger.warn(
-      `With controller: false, no POST route serves ${endpoint}, the endpoint that the option "path" ("${this.options.path}") and the global prefix make. Set "path" to the route of the controller that calls SessionManager.handleRequest, without the global prefix; until then, request bodies on that route are parsed by Nest (100 kB limit, errors that are not JSON-RPC).`,
+      `McpSessionModule is registered with controller: false, but no POST route serves ${endpoint}, the endpoint that its option "path" ("${this.options.path}") and the global prefix make. Set "path" to the route of the controller that calls SessionManager.handleRequest, without the global prefix; until then, request bodies on that route are parsed by Nest (100 kB limit, errors that are not JSON-RPC).`,
     );
   }
 }
