@@ -30,8 +30,8 @@ function post(transport: AnyTransport, body: unknown, sessionId?: string): Promi
   );
 }
 
-/** Opens a session on `transport`, then sends `REQUESTS` calls (some in a batch of three). */
-async function runSession(transport: AnyTransport): Promise<void> {
+/** Initializes a session on `transport`; returns its id. */
+async function openSession(transport: AnyTransport): Promise<string> {
   const init = await post(transport, {
     jsonrpc: '2.0',
     id: 0,
@@ -43,9 +43,15 @@ async function runSession(transport: AnyTransport): Promise<void> {
     },
   });
   expect(init.status).toBe(200);
-  const sessionId = init.headers.get('mcp-session-id') ?? undefined;
-  expect(sessionId).toBeDefined();
-  await post(transport, { jsonrpc: '2.0', method: 'notifications/initialized' }, sessionId);
+  const sessionId = init.headers.get('mcp-session-id');
+  expect(sessionId).toEqual(expect.any(String));
+  await post(transport, { jsonrpc: '2.0', method: 'notifications/initialized' }, sessionId!);
+  return sessionId!;
+}
+
+/** Opens a session on `transport`, then sends `REQUESTS` calls and a batch of three. */
+async function runSession(transport: AnyTransport): Promise<void> {
+  const sessionId = await openSession(transport);
   for (let id = 1; id <= REQUESTS; id++) {
     const call = { jsonrpc: '2.0', id, method: 'tools/call' };
     const response = await post(
@@ -101,17 +107,7 @@ describe('JsonResponseTransport', () => {
       return { content: [{ type: 'text', text: 'slow done' }] };
     });
     await server.connect(transport);
-    const init = await post(transport, {
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: PROTOCOL_VERSION,
-        capabilities: {},
-        clientInfo: { name: 's', version: '1' },
-      },
-    });
-    const sessionId = init.headers.get('mcp-session-id') ?? undefined;
+    const sessionId = await openSession(transport);
     const tables = streamTables(transport);
 
     const pending = post(
