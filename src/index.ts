@@ -31,6 +31,7 @@ export {
   type InMemoryEventStoreOptions,
 } from './event-store/in-memory-event-store.js';
 export { RedisEventStore, type RedisEventStoreOptions } from './event-store/redis-event-store.js';
+export type { RedisClient, RedisPipeline } from './cluster/redis-client.js';
 export { resolveDefaultPrincipal } from './principal.js';
 export { mcpCorsOptions } from './http/cors.js';
 export { lazyJsonSchemaValidator } from './lazy-json-schema-validator.js';

@@ -50,6 +50,7 @@ import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from './mcp-session-options.resolver.js';
 import type { McpServerFactory, McpServerInstance } from './mcp-server-factory.js';
 import { actInBatches, sweepInSlices } from './sweep.js';
+import { answerCutRequests, type RequestsInFlight, writeCutAnswers } from './shutdown-answers.js';
 import type { SessionExchange } from './session-exchange.js';
 import { SessionTable } from './session-table.js';
 import { createServer, findServerFactory } from './mcp-server-factory.resolver.js';
@@ -64,6 +65,9 @@ type SessionEventWithoutTime = SessionEvent extends infer E
     ? Omit<E, 'at'>
     : never
   : never;
+
+/** How long the answers to requests cut by the shutdown grace period get to be written. */
+const ANSWER_FLUSH_MS = 1_000;
 
 /** Session ids are visible ASCII only (0x21–0x7E), as the transport specification requires. */
 const SESSION_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
@@ -81,7 +85,8 @@ export class SessionManager
 {
   private readonly logger = new Logger(SessionManager.name);
   private readonly sessions = new SessionTable();
-  private readonly statelessServers = new Set<McpServerInstance>();
+  /** Servers of stateless requests being served, with their transport and request ids. */
+  private readonly statelessServers = new Map<McpServerInstance, RequestsInFlight>();
   private readonly lifecycle = new Subject<SessionEvent>();
   private state: ManagerState = 'created';
   private serverFactory!: McpServerFactory;
@@ -94,6 +99,8 @@ export class SessionManager
   private readonly records: SessionRecordKeeper | undefined;
   /** Sessions released to the cluster: their requests still here are told to retry, not 404. */
   private readonly released = new WeakSet<McpSession>();
+  /** Responses relayed here from the replica that holds their session, with their request ids. */
+  private readonly relayed = new Map<ServerResponse, Array<string | number>>();
   /** Requests that cross replicas, with `sessionStore: 'redis'`. */
   private readonly router: ClusterSessionRouter | undefined;
 
@@ -133,7 +140,11 @@ export class SessionManager
       isDraining: () => this.state === 'draining',
       lookup: (sessionId, principal) => this.lookup(sessionId, principal),
       serveOnSession: (session, exchange) => this.serveOnSession(session, exchange),
-      trackUnheld: (res) => this.track(res, undefined, false),
+      trackRelayed: (res, requestIds) => {
+        this.relayed.set(res, requestIds);
+        res.once('close', () => this.relayed.delete(res));
+        this.track(res, undefined, false);
+      },
       terminate: (session, reason) => this.terminate(session, reason),
       endUnheld: async (sessionId, principal, reason) => {
         this.publish({ type: 'closed', sessionId, principal, reason });
@@ -188,6 +199,7 @@ export class SessionManager
       this.logger.warn(
         `Shutdown grace period elapsed with ${this.openResponses.size} request(s) in flight; closing them.`,
       );
+      await this.answerCutRequests();
     }
     if (this.cluster) {
       const sessions = [...this.sessions.values()];
@@ -195,7 +207,7 @@ export class SessionManager
     } else {
       await this.terminateAll('shutdown');
     }
-    await Promise.all([...this.statelessServers].map((server) => this.closeServer(server)));
+    await Promise.all([...this.statelessServers.keys()].map((server) => this.closeServer(server)));
     this.openResponses.endAll(SHUTTING_DOWN);
     this.state = 'stopped';
   }
@@ -293,6 +305,25 @@ export class SessionManager
     });
     await actInBatches(expired, ({ session, reason }) => this.terminate(session, reason));
     return expired.length;
+  }
+
+  /**
+   * Answers every request still in flight when the grace period ends with a JSON-RPC error for its
+   * own id, on its own stream, so that clients fail fast instead of waiting for their timeout.
+   */
+  private async answerCutRequests(): Promise<void> {
+    const inFlight: RequestsInFlight[] = [...this.statelessServers.values()];
+    for (const session of this.sessions.values()) {
+      const requestIds = session.inFlightRequestIds();
+      if (session.live && requestIds.length > 0) {
+        inFlight.push({ transport: session.live.transport, requestIds });
+      }
+    }
+    for (const [res, requestIds] of this.relayed) writeCutAnswers(res, requestIds);
+    await Promise.all(inFlight.map((requests) => answerCutRequests(requests)));
+    // The transports write the answers asynchronously: let those responses end on their own
+    // before closing what is left, which would otherwise write its own error first.
+    await this.openResponses.drained(ANSWER_FLUSH_MS);
   }
 
   /** Lets go of sessions held here that another replica took over (or that ended elsewhere). */
@@ -567,8 +598,8 @@ export class SessionManager
       principal: this.options.principalResolver(req),
       state: {},
     });
-    this.statelessServers.add(server);
     const transport = this.builder.buildStatelessTransport();
+    this.statelessServers.set(server, { transport, requestIds: requestIdsOf(parsed.body) });
     res.once('close', () => void this.closeServer(server));
     this.track(res, undefined, false);
     await server.connect(transport);

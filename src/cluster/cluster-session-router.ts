@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpResponse } from '../http/http-response.js';
 import { requestIdsOf } from '../http/json-rpc-body.js';
 import {
   INTERNAL_ERROR,
@@ -37,8 +36,11 @@ export interface SessionHost {
   lookup(sessionId: string, principal: string | undefined): McpSession | undefined;
   /** Serves a request on a session held here, waking it if it hibernates. */
   serveOnSession(session: McpSession, exchange: SessionExchange): Promise<void>;
-  /** Counts a response that no session held here answers as in flight, for shutdown. */
-  trackUnheld(res: HttpResponse): void;
+  /**
+   * Counts a response relayed from the replica that holds the session as in flight, for shutdown,
+   * with the ids of the requests it answers.
+   */
+  trackRelayed(res: ServerResponse, requestIds: Array<string | number>): void;
   /** Ends a session held here. */
   terminate(session: McpSession, reason: SessionCloseReason): Promise<void>;
   /**
@@ -103,7 +105,7 @@ export class ClusterSessionRouter {
         if (this.host.isDraining() && requestIdsOf(exchange.body).length > 0) {
           return writeJsonRpcError(res, SHUTTING_DOWN);
         }
-        if (!tracked) this.host.trackUnheld(res);
+        if (!tracked) this.host.trackRelayed(res as ServerResponse, requestIdsOf(exchange.body));
         tracked = true;
         const request = forwardedRequest(sessionId, req, exchange.body);
         const outcome = await cluster.forwarder.forward(owner, request, res as ServerResponse);

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { RedisEventStoreOptions } from '../event-store/redis-event-store.js';
 import { connectRedis, DEFAULT_REDIS_URL } from './redis-connection.js';
 import { RedisSessionRegistry, type SessionRenewal } from './redis-session-registry.js';
@@ -50,8 +50,8 @@ export class SessionCluster {
 
   private constructor(
     /** The command connection, shared with a Redis event store. */
-    readonly client: Redis,
-    private readonly subscriber: Redis,
+    readonly client: RedisClient,
+    private readonly subscriber: RedisClient,
     keyPrefix: string,
   ) {
     this.registry = new RedisSessionRegistry(client, keyPrefix);
@@ -75,7 +75,7 @@ export class SessionCluster {
   static async connect(options: RedisEventStoreOptions = {}): Promise<SessionCluster> {
     const url = options.url ?? DEFAULT_REDIS_URL;
     const client = await connectRedis(url, 'McpSessionModule', { enableAutoPipelining: true });
-    let subscriber: Redis | undefined;
+    let subscriber: RedisClient | undefined;
     try {
       subscriber = await connectRedis(url, 'McpSessionModule');
       const cluster = new SessionCluster(client, subscriber, options.keyPrefix ?? 'mcp:');
