@@ -31,9 +31,8 @@ export async function answerCutRequests({
   requestIds,
 }: RequestsInFlight): Promise<void> {
   for (const id of requestIds) {
-    const answer: JSONRPCErrorResponse = { jsonrpc: '2.0', id, error: { ...CUT_BY_SHUTDOWN } };
     try {
-      await transport.send(answer, { relatedRequestId: id });
+      await transport.send(cutAnswer(id), { relatedRequestId: id });
     } catch {
       // The transport no longer holds a stream for this request: nothing is waiting on it.
     }
