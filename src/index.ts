@@ -36,6 +36,7 @@ export {
   type RedisEventStoreOptions,
 } from './event-store/redis-event-store.js';
 export type { RedisConnectionOptions } from './redis/redis-connection.js';
+export type { RedisClient, RedisPipeline } from './redis/redis-client.js';
 export { resolveDefaultPrincipal } from './http/principal.js';
 export { mcpCorsOptions } from './http/cors.js';
 export { lazyJsonSchemaValidator } from './server/lazy-json-schema-validator.js';

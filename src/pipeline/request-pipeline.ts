@@ -89,8 +89,9 @@ export class RequestPipeline {
       principal: request.principal,
       state: {},
     });
-    this.lifecycle.holdStatelessServer(server, res);
     const transport = this.transports.forStatelessRequest();
+    const requestIds = requestIdsOf(request.body);
+    this.lifecycle.holdStatelessServer(server, { transport, requestIds }, res);
     this.tracker.track(res, { kind: 'sessionless' });
     await server.connect(transport);
     await request.serve(transport);
@@ -151,8 +152,11 @@ export class RequestPipeline {
       if (refused) return writeJsonRpcError(res, refused);
     }
     if (resolution.kind === 'elsewhere') {
+      // Answered by another replica, relayed here: shutdown may have to answer it.
+      this.tracker.trackRelayed(res, requestIds);
       resolution = await this.directory.forward(request, sessionId);
       if (resolution.kind !== 'held') return this.answerUnserved(request, resolution);
+      this.tracker.untrackRelayed(res);
     }
     return this.serveHeld(resolution.session, request, requestIds);
   }
