@@ -2,7 +2,7 @@ import type { SessionDirectory } from '../directory/session-directory.interface.
 import type { HttpResponse } from '../http/http-response.js';
 import type { HttpJsonRpcError } from '../http/json-rpc-error.js';
 import { OpenResponses } from '../http/open-responses.js';
-import type { TrackedResponse } from '../session/tracked-response.js';
+import type { TrackedResponse } from './tracked-response.js';
 
 /**
  * Counts the responses open on the endpoint, for shutdown to wait for, and the activity each
