@@ -151,6 +151,22 @@ describe('RedisSessionDirectory', () => {
     ]);
   });
 
+  it('answers a refusal instead of forwarding, once the session is found', async () => {
+    const { cluster, dir } = setUp();
+    cluster.put('a', THERE);
+    cluster.alive.add(THERE);
+    const draining = { status: 503, code: -32000, message: 'shutting down' };
+
+    expect(await dir.forward(fakeRequest(), 'a', draining)).toEqual({
+      kind: 'refused',
+      error: draining,
+    });
+    expect(await dir.forward(fakeRequest(), 'unknown', draining)).toMatchObject({
+      error: { status: 404 },
+    });
+    expect(cluster.forwards).toEqual([]);
+  });
+
   it("answers 404 for another principal's session, without forwarding", async () => {
     const { cluster, dir } = setUp();
     cluster.put('a', THERE, 'alice');

@@ -88,8 +88,12 @@ export class RedisSessionDirectory implements SessionDirectory {
     return this.fresh(resolveHeld(this.table, sessionId, request.principal, this.bounds.limits));
   }
 
-  async forward(request: McpRequest, sessionId: string): Promise<SessionResolution> {
-    return this.fresh(await this.router.resolve(request, sessionId));
+  async forward(
+    request: McpRequest,
+    sessionId: string,
+    refusal?: HttpJsonRpcError,
+  ): Promise<SessionResolution> {
+    return this.fresh(await this.router.resolve(request, sessionId, refusal));
   }
 
   /** Past its heartbeat, another replica may be taking this replica's sessions over. */

@@ -144,20 +144,22 @@ export class RequestPipeline {
       return this.answerUnserved(request, resolution);
     }
     let requestIds: Array<string | number> = [];
+    let refused: HttpJsonRpcError | undefined;
     if (request.method === 'POST') {
       const unread = await request.readBody(this.options.maxRequestBodySize);
       if (unread) return writeJsonRpcError(res, unread);
       requestIds = requestIdsOf(request.body);
-      const refused = this.admission.admitWork(requestIds);
-      if (refused) return writeJsonRpcError(res, refused);
+      refused = this.admission.admitWork(requestIds);
     }
     if (resolution.kind === 'elsewhere') {
       // Answered by another replica, relayed here: shutdown may have to answer it.
       this.tracker.trackRelayed(res, requestIds);
-      resolution = await this.directory.forward(request, sessionId);
+      // The cluster is asked first, so that a session no replica holds is a 404 even then.
+      resolution = await this.directory.forward(request, sessionId, refused);
       if (resolution.kind !== 'held') return this.answerUnserved(request, resolution);
       this.tracker.untrackRelayed(res);
     }
+    if (refused) return writeJsonRpcError(res, refused);
     return this.serveHeld(resolution.session, request, requestIds);
   }
 
