@@ -1,19 +1,13 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerResponse } from 'node:http';
 import type { JSONRPCErrorResponse, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { JsonRpcErrorCode } from '../http/json-rpc-error.js';
+import { CUT_BY_SHUTDOWN } from '../http/json-rpc-error.js';
 
 /** Requests still being answered through one transport when the grace period ends. */
 export interface RequestsInFlight {
   transport: Pick<Transport, 'send'>;
   requestIds: RequestId[];
 }
-
-/** The error of a request that the shutdown grace period cut short. */
-export const CUT_BY_SHUTDOWN = {
-  code: JsonRpcErrorCode.ServerError,
-  message: 'Service Unavailable: the server shut down before this request finished',
-} as const;
 
 function cutAnswer(id: RequestId): JSONRPCErrorResponse {
   return { jsonrpc: '2.0', id, error: { ...CUT_BY_SHUTDOWN } };
