@@ -80,6 +80,11 @@ export interface SessionDirectory {
     sessionId: string,
     refusal?: HttpJsonRpcError,
   ): Promise<SessionResolution>;
+  /**
+   * Why this process may not serve the sessions it holds right now, if it may not (in a cluster:
+   * its heartbeat is stale, and another replica may be taking them over).
+   */
+  servingRefusal(): HttpJsonRpcError | undefined;
   /** Stops holding a session here; false when it was not held (another call retired it first). */
   retire(session: McpSession): boolean;
   /**

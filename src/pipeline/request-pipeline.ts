@@ -159,8 +159,7 @@ export class RequestPipeline {
       if (resolution.kind !== 'held') return this.answerUnserved(request, resolution);
       this.tracker.untrackRelayed(res);
     }
-    if (refused) return writeJsonRpcError(res, refused);
-    return this.serveHeld(resolution.session, request, requestIds);
+    return this.serveHeld(resolution.session, request, requestIds, refused);
   }
 
   /** Answers a request whose session is not served here: already answered, refused or expired. */
@@ -177,8 +176,11 @@ export class RequestPipeline {
     session: McpSession,
     request: McpRequest,
     requestIds: Array<string | number>,
+    refused: HttpJsonRpcError | undefined,
   ): Promise<void> {
     const { res, method } = request;
+    const unavailable = this.directory.servingRefusal() ?? refused;
+    if (unavailable) return writeJsonRpcError(res, unavailable);
     if (method === 'POST') {
       if (!session.claimRequestIds(requestIds)) return writeJsonRpcError(res, REQUEST_ID_IN_FLIGHT);
       if (!session.clientInitialized && hasInitializedNotification(request.body)) {
