@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startRedisServer } from './redis-server.mjs';
 import { startRoundRobinProxy } from './round-robin-proxy.mjs';
 
 const SUITE_VERSION = '0.1.16';
@@ -90,31 +91,6 @@ function startServer(command, args, env, ready, label) {
   return { url, stop };
 }
 
-/**
- * Starts a private redis-server on a unix socket in a temporary directory, keeping nothing on
- * disk; resolves with the socket's path (a valid REDIS_URL) and a `stop`.
- */
-async function startRedis() {
-  const dir = mkdtempSync(join(tmpdir(), 'conformance-redis-'));
-  const socket = join(dir, 'redis.sock');
-  const args = ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no'];
-  const server = startServer(
-    'redis-server',
-    [...args, '--dir', dir],
-    {},
-    /(ready) to accept connections/i,
-    'redis-server',
-  );
-  await server.url;
-  return {
-    socket,
-    stop: async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** Starts the sample for a mode: one process, or replicas on Redis behind a round-robin proxy. */
 async function startSample(mode) {
   const start = (env, label) =>
@@ -129,7 +105,7 @@ async function startSample(mode) {
     const sample = start(mode.env, `sample (${mode.name})`);
     return { url: (await sample.url).replace('127.0.0.1', 'localhost'), stop: sample.stop };
   }
-  const redis = await startRedis();
+  const redis = await startRedisServer();
   const replicas = Array.from({ length: mode.replicas }, (_, i) =>
     start(
       { MCP_SESSION_STORE: 'redis', REDIS_URL: redis.socket },

@@ -17,6 +17,8 @@ export interface ProbeSample {
   arrayBuffers: number;
   /** Live sessions across the sample's session managers. */
   sessions: number;
+  /** Those of them that are hibernated. */
+  hibernated: number;
 }
 
 export interface SampleExit {
@@ -31,7 +33,8 @@ export interface RunningSample {
   url: string;
   output(): string;
   exited: Promise<SampleExit>;
-  probe(options?: { gc?: boolean; timeoutMs?: number }): Promise<ProbeSample>;
+  /** Memory and sessions after a full GC; with `hibernate`, every quiet session hibernates first. */
+  probe(options?: { gc?: boolean; hibernate?: boolean; timeoutMs?: number }): Promise<ProbeSample>;
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<SampleExit>;
 }
 

@@ -17,7 +17,8 @@ const POST_HEADERS = {
 
 /**
  * Starts the built sample on a free loopback port and waits for its ready line. With `probe`, it
- * runs with scripts/soak-probe.mjs preloaded, and `probe()` returns its memory and session count.
+ * runs with scripts/soak-probe.mjs preloaded, and `probe()` returns its memory and session count
+ * (`probe({ hibernate: true })` hibernates every quiet session first).
  */
 export async function startSample({ env = {}, probe = false, readyTimeoutMs = 30_000 } = {}) {
   if (!existsSync(SAMPLE_MAIN)) {
@@ -69,7 +70,7 @@ export async function startSample({ env = {}, probe = false, readyTimeoutMs = 30
     url,
     output: () => output,
     exited,
-    probe({ gc = true, timeoutMs = 10_000 } = {}) {
+    probe({ gc = true, hibernate = false, timeoutMs = 10_000 } = {}) {
       if (!probe) return Promise.reject(new Error('started without the probe'));
       const id = ++nextProbe;
       return new Promise((resolve, reject) => {
@@ -81,7 +82,7 @@ export async function startSample({ env = {}, probe = false, readyTimeoutMs = 30
           clearTimeout(timer);
           resolve(sample);
         });
-        child.send({ type: 'probe', id, gc });
+        child.send({ type: hibernate ? 'hibernate' : 'probe', id, gc });
       });
     },
     /** Sends `signal` and resolves with the exit; SIGKILLs after `timeoutMs`. */

@@ -2,7 +2,9 @@
 // spawned with an IPC channel) that reports the process's memory and its live session count on
 // request, without changing the library or the sample: it records each SessionManager as Nest
 // starts it. Message in: { type: 'probe', id, gc }. Message out: { type: 'probe', id, at, rss,
-// heapUsed, heapTotal, external, arrayBuffers, sessions }.
+// heapUsed, heapTotal, external, arrayBuffers, sessions, hibernated }. With { type: 'hibernate',
+// id }, it first hibernates every quiet session through SessionManager.hibernate (what the reaper
+// does after hibernateAfter), then answers the same way.
 import { SessionManager } from '../build/src/index.js';
 
 const managers = new Set();
@@ -12,13 +14,22 @@ SessionManager.prototype.onModuleInit = function recordManager(...args) {
   return onModuleInit.apply(this, args);
 };
 
-process.on('message', (message) => {
-  if (message?.type !== 'probe') return;
+process.on('message', async (message) => {
+  if (message?.type !== 'probe' && message?.type !== 'hibernate') return;
+  if (message.type === 'hibernate') {
+    for (const manager of managers) {
+      for (const session of manager.list()) await manager.hibernate(session.id);
+    }
+  }
   // A full collection first, so that heapUsed is the live heap rather than garbage not yet swept.
   if (message.gc && typeof globalThis.gc === 'function') globalThis.gc();
   const memory = process.memoryUsage();
   let sessions = 0;
-  for (const manager of managers) sessions += manager.count();
+  let hibernated = 0;
+  for (const manager of managers) {
+    sessions += manager.count();
+    hibernated += manager.list().filter((session) => session.hibernated).length;
+  }
   process.send?.({
     type: 'probe',
     id: message.id,
@@ -29,6 +40,7 @@ process.on('message', (message) => {
     external: memory.external,
     arrayBuffers: memory.arrayBuffers,
     sessions,
+    hibernated,
   });
 });
 // The channel must not keep the sample alive: it exits on SIGTERM as it would without the probe.

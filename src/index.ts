@@ -36,6 +36,7 @@ export {
   type RedisEventStoreOptions,
 } from './event-store/redis-event-store.js';
 export type { RedisConnectionOptions } from './redis/redis-connection.js';
+export type { RedisClient, RedisPipeline } from './redis/redis-client.js';
 export { resolveDefaultPrincipal } from './http/principal.js';
 export type { PlatformRequest, PlatformResponse } from './http/platform-exchange.js';
 export { mcpCorsOptions } from './http/cors.js';

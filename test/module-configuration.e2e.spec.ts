@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -27,6 +28,7 @@ import {
 } from '../src/index.js';
 import { HTTP_ADAPTERS, startTestApp } from './support/app.js';
 import { expectJsonRpcError, toolCall } from './support/reliability.js';
+import { testServerFactory } from './support/test-server.js';
 import {
   MCP_POST_HEADERS,
   initializeBody,
@@ -250,25 +252,76 @@ describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
         await t.close();
       }
     });
+
+    /** The warnings an application logs while it starts, with the module mounted by OwnModule. */
+    async function bootstrapWarnings(path: string, globalPrefix?: string): Promise<string[]> {
+      const warnings: string[] = [];
+      const logger = {
+        log: () => undefined,
+        error: () => undefined,
+        warn: (message: unknown) => void warnings.push(String(message)),
+      };
+      @Module({
+        imports: [
+          ScheduleModule.forRoot(),
+          McpSessionModule.forRoot({ path, controller: false, isGlobal: true }),
+          OwnModule,
+        ],
+        providers: [{ provide: MCP_SERVER_FACTORY, useValue: testServerFactory }],
+      })
+      class OwnRouteApp {}
+      const settings = { logger, abortOnError: false };
+      const app =
+        adapter === 'fastify'
+          ? await NestFactory.create(OwnRouteApp, new FastifyAdapter(), settings)
+          : await NestFactory.create(OwnRouteApp, settings);
+      if (globalPrefix) app.setGlobalPrefix(globalPrefix);
+      await app.init();
+      await app.close();
+      return warnings;
+    }
+
+    it.each([
+      ['without a global prefix', '/tools/mcp', undefined],
+      ['under a global prefix', '/tools/mcp', 'api'],
+    ])('is quiet at bootstrap when a route serves the path, %s', async (_name, path, prefix) => {
+      expect(await bootstrapWarnings(path, prefix)).toEqual([]);
+    });
+
+    it('warns at bootstrap when the path repeats the global prefix, naming the path to set', async () => {
+      const warnings = await bootstrapWarnings('/api/tools/mcp', 'api');
+
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/includes the global prefix "\/api"/);
+      expect(warnings[0]).toContain("Set path: '/tools/mcp'");
+    });
+
+    it('warns at bootstrap when no route serves the path', async () => {
+      const warnings = await bootstrapWarnings('/nowhere');
+
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/no POST route serves \/nowhere/);
+      expect(warnings[0]).toMatch(/without the global prefix/);
+    });
   });
 });
 
-describe('bootstrap errors that say what to do', () => {
-  async function bootstrap(moduleClass: new () => unknown): Promise<Error> {
+describe('bootstrap errors that say what to do, from NestFactory.create', () => {
+  /** The error of `NestFactory.create`, where Nest reports provider and option errors. */
+  async function createError(moduleClass: new () => unknown): Promise<Error> {
     try {
       const app = await NestFactory.create(moduleClass, { logger: false, abortOnError: false });
-      await app.init();
       await app.close();
     } catch (error) {
       return error as Error;
     }
-    throw new Error('bootstrap succeeded');
+    throw new Error('NestFactory.create succeeded');
   }
 
   it('no server factory provided', async () => {
     @Module({ imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({})] })
     class NoFactory {}
-    expect((await bootstrap(NoFactory)).message).toMatch(/MCP_SERVER_FACTORY/);
+    expect((await createError(NoFactory)).message).toMatch(/found no MCP server factory/);
   });
 
   it('a factory provider that is not a function', async () => {
@@ -279,9 +332,47 @@ describe('bootstrap errors that say what to do', () => {
       ],
     })
     class ServerInsteadOfFactory {}
-    expect((await bootstrap(ServerInsteadOfFactory)).message).toMatch(
-      /must be a function that returns a new McpServer/,
+    expect((await createError(ServerInsteadOfFactory)).message).toMatch(
+      /must be a function that returns a new McpServer.*got an instance of McpServer/,
     );
+  });
+
+  it('a useFactory provider that resolves to something other than a function', async () => {
+    @Module({
+      imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({})],
+      providers: [
+        {
+          provide: MCP_SERVER_FACTORY,
+          inject: [Greeter],
+          // Builds the server instead of returning a function that builds one.
+          useFactory: async (greeter: Greeter) => {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return new McpServer({ name: greeter.greet('x'), version: '1' });
+          },
+        },
+        Greeter,
+      ],
+    })
+    class FactoryCalledTooEarly {}
+    expect((await createError(FactoryCalledTooEarly)).message).toMatch(
+      /must be a function.*got an instance of McpServer/,
+    );
+  });
+
+  it("leaves the application's own provider errors to Nest", async () => {
+    @Module({
+      imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({})],
+      providers: [
+        {
+          provide: MCP_SERVER_FACTORY,
+          useFactory: () => {
+            throw new Error('the database is down');
+          },
+        },
+      ],
+    })
+    class FailingFactoryProvider {}
+    expect((await createError(FailingFactoryProvider)).message).toBe('the database is down');
   });
 
   it('an invalid option', async () => {
@@ -292,9 +383,38 @@ describe('bootstrap errors that say what to do', () => {
       ],
     })
     class BadOption {}
-    const error = await bootstrap(BadOption);
+    const error = await createError(BadOption);
     expect(error).toBeInstanceOf(McpSessionOptionsError);
     expect(error.message).toMatch(/"maxSessions"/);
+  });
+
+  it('accepts a factory provider that injects SessionManager itself', async () => {
+    @Module({
+      imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({ isGlobal: true })],
+      providers: [
+        {
+          provide: MCP_SERVER_FACTORY,
+          inject: [SessionManager],
+          useFactory:
+            (sessions: SessionManager): McpServerFactory =>
+            () => {
+              const server = new McpServer({ name: 'x', version: '1' });
+              server.registerTool('count', {}, () => ({
+                content: [{ type: 'text', text: String(sessions.count()) }],
+              }));
+              return server;
+            },
+        },
+      ],
+    })
+    class FactoryUsingSessions {}
+    const app = await NestFactory.create(FactoryUsingSessions, {
+      logger: false,
+      abortOnError: false,
+    });
+    await app.init();
+    expect(app.get(SessionManager).count()).toBe(0);
+    await app.close();
   });
 });
 

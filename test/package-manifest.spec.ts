@@ -2,6 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
 interface PackageJson {
+  license?: string;
+  repository?: { type?: string; url?: string };
+  homepage?: string;
+  bugs?: { url?: string };
+  scripts?: Record<string, string>;
   exports?: unknown;
   types?: string;
   files?: string[];
@@ -123,5 +128,38 @@ describe('package manifest', () => {
 
     expect(peers.length).toBeGreaterThan(0);
     expect(missing).toEqual([]);
+  });
+
+  it('builds itself when packed, and ships the licence and the README', () => {
+    expect(pkg.scripts?.prepack).toMatch(/\bnpm run build\b/);
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'README.md', 'LICENSE']));
+    expect(pkg.license).toBe('MIT');
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
+  });
+
+  it('publishes no source maps, whose sources would not be shipped', () => {
+    const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as {
+      compilerOptions: { sourceMap?: boolean; declarationMap?: boolean };
+    };
+
+    expect(build.compilerOptions.sourceMap).toBe(false);
+    expect(build.compilerOptions.declarationMap).not.toBe(true);
+  });
+
+  it('names one repository home for the source, the README and the issues', () => {
+    const home = /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+/.exec(pkg.homepage ?? '')?.[0];
+
+    expect(home).toBeDefined();
+    expect(pkg.repository).toEqual({ type: 'git', url: `git+${home}.git` });
+    expect(pkg.bugs?.url).toBe(`${home}/issues`);
+  });
+
+  it('links the README to files by absolute addresses, which work on the registry page', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]);
+    const relative = targets.filter((target) => !/^(https?:\/\/|#)/.test(target));
+
+    expect(targets.length).toBeGreaterThan(0);
+    expect(relative).toEqual([]);
   });
 });

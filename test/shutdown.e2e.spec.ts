@@ -1,6 +1,9 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { filter, lastValueFrom, toArray } from 'rxjs';
 import type { SessionClosedEvent } from '../src/index.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { connectClient } from './support/client.js';
+import { serverStats } from './support/test-server.js';
 import { waitFor } from './support/wait.js';
 import { startTestApp, HTTP_ADAPTERS } from './support/app.js';
 import { trackHandles } from './support/handles.js';
@@ -14,7 +17,7 @@ import {
   sseMessages,
 } from './support/http.js';
 
-function callSleep(ms: number, id = 5) {
+function callSleep(ms: number, id: number | string = 5) {
   return JSON.stringify({
     jsonrpc: '2.0',
     id,
@@ -87,10 +90,10 @@ describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
       handles.stop();
     });
 
-    it('closes calls that outlive the grace period', async () => {
+    it('answers a call that outlives the grace period with an error for its id, on its stream', async () => {
       const t = await startTestApp({ adapter, options: { shutdownGracePeriod: 0.2 } });
       const id = await openRawSession(t.url);
-      const call = rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(60_000) });
+      const call = rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(60_000, 7) });
       await waitFor(() => t.manager.get(id)?.inFlightRequests === 1);
       const started = Date.now();
       await t.close();
@@ -98,23 +101,76 @@ describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
       expect(Date.now() - started).toBeLessThan(5_000);
       const response = await call;
       expect(response.status).toBe(200);
-      // The stream was ended without the call's result.
-      expect(sseMessages(response.text).some((message) => 'result' in message)).toBe(false);
+      expect(response.headers['content-type']).toMatch(/text\/event-stream/);
+      const answers = sseMessages(response.text).filter((message) => 'id' in message);
+      expect(answers).toEqual([
+        {
+          jsonrpc: '2.0',
+          id: 7,
+          error: { code: -32000, message: expect.stringMatching(/shut down/) },
+        },
+      ]);
       expect(t.manager.count()).toBe(0);
     });
 
-    it('answers a pending JSON response with 503 when the grace period ends', async () => {
+    it("fails the SDK client's call at once, not at its own timeout", async () => {
+      const t = await startTestApp({ adapter, options: { shutdownGracePeriod: 0.2 } });
+      const { client } = await connectClient(t.url);
+      const call = client
+        .callTool({ name: 'sleep', arguments: { ms: 60_000 } }, undefined, { timeout: 120_000 })
+        .then(
+          () => undefined,
+          (error: unknown) => ({ error, at: performance.now() }),
+        );
+      await waitFor(() => t.manager.list()[0]?.inFlightRequests === 1);
+      const closing = performance.now();
+      await t.close();
+      const failed = await call;
+      expect(failed?.error).toBeInstanceOf(McpError);
+      expect((failed?.error as McpError).code).toBe(-32000);
+      // A generous bound that a busy machine keeps, far below the call's 120 s timeout.
+      expect(failed!.at - closing).toBeLessThan(10_000);
+      await client.close();
+    });
+
+    it('answers a cut call with an error for its id in JSON-response mode', async () => {
       const t = await startTestApp({
         adapter,
         options: { shutdownGracePeriod: 0.2, jsonResponse: true },
       });
       const id = await openRawSession(t.url);
-      const call = rawRequest(t.url, { headers: sessionHeaders(id), body: callSleep(60_000) });
+      const call = rawRequest(t.url, {
+        headers: sessionHeaders(id),
+        body: callSleep(60_000, 'slow'),
+      });
       await waitFor(() => t.manager.get(id)?.inFlightRequests === 1);
       await t.close();
       const response = await call;
-      expect(response.status).toBe(503);
-      expect(response.json().error.code).toBe(-32000);
+      expect(response.status).toBe(200);
+      expect(response.json()).toEqual({
+        jsonrpc: '2.0',
+        id: 'slow',
+        error: { code: -32000, message: expect.stringMatching(/shut down/) },
+      });
+    });
+
+    it('answers a cut call with an error for its id in stateless mode', async () => {
+      const t = await startTestApp({
+        adapter,
+        options: { shutdownGracePeriod: 0.2, stateless: true, sessionIdleTimeout: null },
+      });
+      const created = serverStats.created;
+      const call = rawRequest(t.url, {
+        headers: { ...MCP_POST_HEADERS, 'mcp-protocol-version': '2025-11-25' },
+        body: callSleep(60_000, 'slow'),
+      });
+      await waitFor(() => serverStats.created > created);
+      await t.close();
+      const response = await call;
+      expect(response.status).toBe(200);
+      expect(sseMessages(response.text).filter((message) => 'id' in message)).toEqual([
+        { jsonrpc: '2.0', id: 'slow', error: { code: -32000, message: expect.any(String) } },
+      ]);
     });
 
     it('runs once: a second start of the same manager is refused', async () => {

@@ -53,9 +53,13 @@ export class ClusterSessionRouter {
   /**
    * Resolves a session this replica does not hold: forwards the request to the replica that does
    * (which answers it), or, when that replica is gone (or released the session), takes the
-   * session over and holds it here.
+   * session over and holds it here. `refusal` is answered instead of forwarding the request.
    */
-  async resolve(request: McpRequest, sessionId: string): Promise<SessionResolution> {
+  async resolve(
+    request: McpRequest,
+    sessionId: string,
+    refusal: HttpJsonRpcError | undefined,
+  ): Promise<SessionResolution> {
     const { cluster } = this;
     for (let attempt = 0; attempt < CLUSTER_ATTEMPTS; attempt++) {
       let found: Awaited<ReturnType<SessionCluster['registry']['lookup']>>;
@@ -70,6 +74,7 @@ export class ClusterSessionRouter {
       // Still named here while this replica ends or releases it: the client retries.
       if (owner === cluster.replicaId) return refused(SESSION_MOVED);
       if (found.ownerAlive) {
+        if (refusal) return refused(refusal);
         const forwarded = request.forwarded(sessionId);
         const res = request.res as ServerResponse;
         const outcome = await cluster.forwarder.forward(owner, forwarded, res);

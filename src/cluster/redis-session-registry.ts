@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { fromHashFields, toHashFields, type SessionRecord } from './session-record.js';
 
 /** Why a session could not be reserved. */
@@ -153,7 +153,7 @@ export class RedisSessionRegistry {
   private readonly commands: RegistryCommands;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly keyPrefix: string,
   ) {
     client.defineCommand('mcpReserve', { numberOfKeys: 3, lua: RESERVE });

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { ClusterMessage, ForwardedRequest } from './cluster-messages.js';
 import { type Observable, Subject } from 'rxjs';
 import { RemoteResponse } from './remote-response.js';
@@ -60,8 +60,8 @@ export class RequestForwarder {
   readonly reconnected$: Observable<void> = this.reconnections.asObservable();
 
   constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
     private readonly channelPrefix: string,
     readonly replicaId: string,
     private readonly ackTimeoutMs: number,
@@ -233,7 +233,10 @@ export class RequestForwarder {
         return forward.settle('gone');
       case 'head':
         forward.acknowledged = true;
-        res.writeHead(message.status, message.headers);
+        // Set one by one rather than passed to writeHead, so that they stay readable on `res`:
+        // shutdown reads the content type to answer a call it cuts in the response's format.
+        for (const [name, value] of Object.entries(message.headers)) res.setHeader(name, value);
+        res.writeHead(message.status);
         res.flushHeaders();
         return;
       case 'data':

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { connectRedis, type RedisConnectionOptions } from '../redis/redis-connection.js';
 import { type Observable, Subject } from 'rxjs';
 import { RedisSessionRegistry } from './redis-session-registry.js';
@@ -40,8 +40,8 @@ export class SessionCluster implements OnApplicationShutdown {
 
   private constructor(
     /** The command connection, shared with a Redis event store. */
-    readonly client: Redis,
-    private readonly subscriber: Redis,
+    readonly client: RedisClient,
+    private readonly subscriber: RedisClient,
     keyPrefix: string,
   ) {
     this.registry = new RedisSessionRegistry(client, keyPrefix);
@@ -62,7 +62,7 @@ export class SessionCluster implements OnApplicationShutdown {
   static async connect(options: Required<RedisConnectionOptions>): Promise<SessionCluster> {
     const { url } = options;
     const client = await connectRedis(url, 'McpSessionModule', { enableAutoPipelining: true });
-    let subscriber: Redis | undefined;
+    let subscriber: RedisClient | undefined;
     try {
       subscriber = await connectRedis(url, 'McpSessionModule');
       const cluster = new SessionCluster(client, subscriber, options.keyPrefix);

@@ -90,6 +90,11 @@ export class LocalSessionDirectory implements SessionDirectory {
     return { kind: 'refused', error: SESSION_NOT_FOUND };
   }
 
+  /** One process serves its sessions as long as it runs. */
+  servingRefusal(): HttpJsonRpcError | undefined {
+    return undefined;
+  }
+
   retire(session: McpSession): boolean {
     return this.table.remove(session);
   }

@@ -151,6 +151,22 @@ describe('RedisSessionDirectory', () => {
     ]);
   });
 
+  it('answers a refusal instead of forwarding, once the session is found', async () => {
+    const { cluster, dir } = setUp();
+    cluster.put('a', THERE);
+    cluster.alive.add(THERE);
+    const draining = { status: 503, code: -32000, message: 'shutting down' };
+
+    expect(await dir.forward(fakeRequest(), 'a', draining)).toEqual({
+      kind: 'refused',
+      error: draining,
+    });
+    expect(await dir.forward(fakeRequest(), 'unknown', draining)).toMatchObject({
+      error: { status: 404 },
+    });
+    expect(cluster.forwards).toEqual([]);
+  });
+
   it("answers 404 for another principal's session, without forwarding", async () => {
     const { cluster, dir } = setUp();
     cluster.put('a', THERE, 'alice');
@@ -200,10 +216,11 @@ describe('RedisSessionDirectory', () => {
 
   it('serves no held session while its heartbeat is stale', async () => {
     const { cluster, dir } = setUp();
-    await hold(dir, 'a');
+    expect(dir.servingRefusal()).toBeUndefined();
+
     cluster.fresh = false;
 
-    expect(await dir.resolve(fakeRequest(), 'a')).toMatchObject({ error: { status: 503 } });
+    expect(dir.servingRefusal()).toMatchObject({ status: 503 });
   });
 
   it('accepts a forwarded request for a held session and publishes it; refuses the others', async () => {

@@ -85,19 +85,20 @@ export class RedisSessionDirectory implements SessionDirectory {
   async resolve(request: McpRequest, sessionId: string): Promise<SessionResolution> {
     // A forwarded request is served here or nowhere: it is never forwarded again.
     if (!this.table.get(sessionId) && request.origin === 'client') return { kind: 'elsewhere' };
-    return this.fresh(resolveHeld(this.table, sessionId, request.principal, this.bounds.limits));
+    return resolveHeld(this.table, sessionId, request.principal, this.bounds.limits);
   }
 
-  async forward(request: McpRequest, sessionId: string): Promise<SessionResolution> {
-    return this.fresh(await this.router.resolve(request, sessionId));
+  async forward(
+    request: McpRequest,
+    sessionId: string,
+    refusal?: HttpJsonRpcError,
+  ): Promise<SessionResolution> {
+    return this.router.resolve(request, sessionId, refusal);
   }
 
   /** Past its heartbeat, another replica may be taking this replica's sessions over. */
-  private fresh(resolution: SessionResolution): SessionResolution {
-    if (resolution.kind === 'held' && !this.cluster.isFresh()) {
-      return { kind: 'refused', error: SESSION_STORE_UNAVAILABLE };
-    }
-    return resolution;
+  servingRefusal(): HttpJsonRpcError | undefined {
+    return this.cluster.isFresh() ? undefined : SESSION_STORE_UNAVAILABLE;
   }
 
   retire(session: McpSession): boolean {

@@ -71,9 +71,20 @@ export interface SessionDirectory {
   resolve(request: McpRequest, sessionId: string): Promise<SessionResolution>;
   /**
    * For a session held `elsewhere`: has the replica that holds it serve the request (`answered`),
-   * or, when that replica is gone, takes the session over (`held`).
+   * or, when that replica is gone, takes the session over (`held`). `refusal`, admission's answer
+   * to a request that may not start work now (see `Admission.admitWork`), is given instead of
+   * forwarding the request, once the session is found.
    */
-  forward(request: McpRequest, sessionId: string): Promise<SessionResolution>;
+  forward(
+    request: McpRequest,
+    sessionId: string,
+    refusal?: HttpJsonRpcError,
+  ): Promise<SessionResolution>;
+  /**
+   * Why this process may not serve the sessions it holds right now, if it may not (in a cluster:
+   * its heartbeat is stale, and another replica may be taking them over).
+   */
+  servingRefusal(): HttpJsonRpcError | undefined;
   /** Stops holding a session here; false when it was not held (another call retired it first). */
   retire(session: McpSession): boolean;
   /**

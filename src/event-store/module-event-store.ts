@@ -1,5 +1,5 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import { InMemoryEventStore } from './in-memory-event-store.js';
 import { RedisEventStore } from './redis-event-store.js';
@@ -24,7 +24,7 @@ export class ModuleEventStore implements OnApplicationShutdown {
    */
   static async create(
     options: ResolvedMcpSessionOptions,
-    sharedClient: Redis | undefined,
+    sharedClient: RedisClient | undefined,
   ): Promise<ModuleEventStore> {
     const choice = options.eventStore;
     if (choice === 'none') return new ModuleEventStore(undefined, false);

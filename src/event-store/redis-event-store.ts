@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import {
   connectRedis,
   DEFAULT_REDIS_URL,
@@ -89,7 +89,7 @@ export class RedisEventStore implements SessionEventStore {
    * @param client an `ioredis` client; the store closes it at `close()` only if `ownsClient`.
    */
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     options: RedisEventStoreOptions = {},
     private readonly ownsClient = false,
   ) {
@@ -124,7 +124,7 @@ export class RedisEventStore implements SessionEventStore {
   ): Promise<EventId> {
     const key = this.streamKey(sessionId, streamId);
     const index = this.indexKey(sessionId);
-    const redisId = await (this.client as Redis & StoreEventCommand).mcpStoreEvent(
+    const redisId = await (this.client as RedisClient & StoreEventCommand).mcpStoreEvent(
       key,
       index,
       this.maxEventsPerStream,

@@ -3,17 +3,9 @@ import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MCP_SESSION_OPTIONS } from '../module/mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
+import { endpointPath, globalPrefixOf, normalizePath } from './endpoint-path.js';
 import { writeJsonRpcError } from './json-rpc-error.js';
 import { readRequestBody } from './request-body.js';
-
-interface ApplicationConfigHolder {
-  container?: { applicationConfig?: { getGlobalPrefix(): string } };
-}
-
-function normalize(path: string): string {
-  const trimmed = path.replace(/\/+$/, '').toLowerCase();
-  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
-}
 
 /** What the reader uses of a Fastify request and reply. */
 interface FastifyExchange {
@@ -108,19 +100,8 @@ export class BodyReader {
   }
 
   private isEndpoint(req: IncomingMessage): boolean {
-    this.endpointPath ??= normalize(
-      `${this.globalPrefix()}/${this.options.path}`.replace(/\/+/g, '/'),
-    );
+    this.endpointPath ??= endpointPath(globalPrefixOf(this.moduleRef), this.options.path);
     const path = (req.url ?? '').split('?')[0];
-    return normalize(path) === this.endpointPath;
-  }
-
-  /**
-   * The application's global prefix. NestJS has no public API for it outside the application
-   * object, so it is read from the container; an end-to-end test covers it.
-   */
-  private globalPrefix(): string {
-    const holder = this.moduleRef as unknown as ApplicationConfigHolder;
-    return holder.container?.applicationConfig?.getGlobalPrefix() ?? '';
+    return normalizePath(path) === this.endpointPath;
   }
 }

@@ -111,6 +111,15 @@ export function bodyUnreadable(problem: string): HttpJsonRpcError {
   };
 }
 
+/**
+ * The error answered, for its own id, to a request that the shutdown grace period cut short
+ * (see `session/shutdown-answers.ts`).
+ */
+export const CUT_BY_SHUTDOWN = {
+  code: JsonRpcErrorCode.ServerError,
+  message: 'Service Unavailable: the server shut down before this request finished',
+} as const;
+
 /** The 404 every unknown, expired, terminated or foreign session id gets. */
 export const SESSION_NOT_FOUND: HttpJsonRpcError = {
   status: 404,

@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { EndpointRouteCheck } from '../http/endpoint-route.check.js';
 import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import { createMcpSessionController } from './mcp-session.controller.js';
 import type { McpSessionModuleOptions } from '../options/mcp-session-options.interface.js';
@@ -45,6 +46,9 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYN
             useFactory: (options: ResolvedMcpSessionOptions) =>
               Reflect.defineMetadata(PATH_METADATA, options.path, controller),
           });
+        } else {
+          // The application mounts the endpoint: check that its route matches the path.
+          providers.push(EndpointRouteCheck);
         }
         return { ...definition, global: extras.isGlobal, providers, controllers };
       },

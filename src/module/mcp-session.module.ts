@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BodyReader } from '../http/body-reader.service.js';
 import { ConfigurableModuleClass } from './mcp-session.module-definition.js';
+import { serverFactoryCheck } from '../server/mcp-server-factory.check.js';
 import { SessionManager } from '../session/session-manager.service.js';
 import { SessionReaper } from '../session/session-reaper.service.js';
 
@@ -14,7 +15,7 @@ import { SessionReaper } from '../session/session-reaper.service.js';
  * @publicApi
  */
 @Module({
-  providers: [SessionManager, SessionReaper, BodyReader],
+  providers: [SessionManager, SessionReaper, BodyReader, serverFactoryCheck],
   exports: [SessionManager],
 })
 export class McpSessionModule extends ConfigurableModuleClass {}

@@ -29,6 +29,11 @@ class ScriptedDirectory extends LocalSessionDirectory {
   resolution: SessionResolution | undefined;
   forwarded: SessionResolution | undefined;
   forwards = 0;
+  unavailable = false;
+
+  override servingRefusal() {
+    return this.unavailable ? { status: 503, code: -32000, message: 'store down' } : undefined;
+  }
 
   override async resolve(...args: Parameters<LocalSessionDirectory['resolve']>) {
     return this.resolution ?? super.resolve(...args);
@@ -187,6 +192,18 @@ describe('RequestPipeline', () => {
       expect(request.res.statusCode).toBe(404);
       expect(directory.held.size).toBe(0);
       expect(events).toMatchObject([{ type: 'closed', sessionId: 'old', reason: 'idle' }]);
+    });
+
+    it('is refused with 503 while the directory may not serve its sessions', async () => {
+      const { pipeline, directory, held } = setUp();
+      await held('a');
+      directory.unavailable = true;
+      const request = fakeRequest({ sessionId: 'a', body: PING });
+
+      await pipeline.handle(request);
+
+      expect(request.res.statusCode).toBe(503);
+      expect(request.served).toEqual([]);
     });
 
     it('refuses a request id already in flight on the session', async () => {

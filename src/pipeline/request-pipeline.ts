@@ -89,8 +89,9 @@ export class RequestPipeline {
       principal: request.principal,
       state: {},
     });
-    this.lifecycle.holdStatelessServer(server, res);
     const transport = this.transports.forStatelessRequest();
+    const requestIds = requestIdsOf(request.body);
+    this.lifecycle.holdStatelessServer(server, { transport, requestIds }, res);
     this.tracker.track(res, { kind: 'sessionless' });
     await server.connect(transport);
     await request.serve(transport);
@@ -143,18 +144,22 @@ export class RequestPipeline {
       return this.answerUnserved(request, resolution);
     }
     let requestIds: Array<string | number> = [];
+    let refused: HttpJsonRpcError | undefined;
     if (request.method === 'POST') {
       const unread = await request.readBody(this.options.maxRequestBodySize);
       if (unread) return writeJsonRpcError(res, unread);
       requestIds = requestIdsOf(request.body);
-      const refused = this.admission.admitWork(requestIds);
-      if (refused) return writeJsonRpcError(res, refused);
+      refused = this.admission.admitWork(requestIds);
     }
     if (resolution.kind === 'elsewhere') {
-      resolution = await this.directory.forward(request, sessionId);
+      // Answered by another replica, relayed here: shutdown may have to answer it.
+      this.tracker.trackRelayed(res, requestIds);
+      // The cluster is asked first, so that a session no replica holds is a 404 even then.
+      resolution = await this.directory.forward(request, sessionId, refused);
       if (resolution.kind !== 'held') return this.answerUnserved(request, resolution);
+      this.tracker.untrackRelayed(res);
     }
-    return this.serveHeld(resolution.session, request, requestIds);
+    return this.serveHeld(resolution.session, request, requestIds, refused);
   }
 
   /** Answers a request whose session is not served here: already answered, refused or expired. */
@@ -171,8 +176,11 @@ export class RequestPipeline {
     session: McpSession,
     request: McpRequest,
     requestIds: Array<string | number>,
+    refused: HttpJsonRpcError | undefined,
   ): Promise<void> {
     const { res, method } = request;
+    const unavailable = this.directory.servingRefusal() ?? refused;
+    if (unavailable) return writeJsonRpcError(res, unavailable);
     if (method === 'POST') {
       if (!session.claimRequestIds(requestIds)) return writeJsonRpcError(res, REQUEST_ID_IN_FLIGHT);
       if (!session.clientInitialized && hasInitializedNotification(request.body)) {

@@ -2,7 +2,7 @@ import type { SessionDirectory } from '../directory/session-directory.interface.
 import type { HttpResponse } from '../http/http-response.js';
 import type { HttpJsonRpcError } from '../http/json-rpc-error.js';
 import { OpenResponses } from '../http/open-responses.js';
-import type { TrackedResponse } from '../session/tracked-response.js';
+import type { TrackedResponse } from './tracked-response.js';
 
 /**
  * Counts the responses open on the endpoint, for shutdown to wait for, and the activity each
@@ -11,6 +11,8 @@ import type { TrackedResponse } from '../session/tracked-response.js';
  */
 export class ResponseTracker {
   private readonly open = new OpenResponses();
+  /** Responses relayed from the replica that holds their session, with their request ids. */
+  private readonly relayed = new Map<HttpResponse, ReadonlyArray<string | number>>();
 
   constructor(private readonly directory: SessionDirectory) {}
 
@@ -31,6 +33,22 @@ export class ResponseTracker {
       session.end(res, kind, Date.now(), requestIds);
       this.directory.activityEnded(session);
     });
+  }
+
+  /** Counts `res` as relayed from another replica, answering `requestIds`, until it closes. */
+  trackRelayed(res: HttpResponse, requestIds: ReadonlyArray<string | number>): void {
+    this.relayed.set(res, requestIds);
+    res.once('close', () => this.relayed.delete(res));
+  }
+
+  /** `res` turned out to be answered here after all. */
+  untrackRelayed(res: HttpResponse): void {
+    this.relayed.delete(res);
+  }
+
+  /** The responses relayed from other replicas, with the ids of the requests they answer. */
+  relayedResponses(): Array<[HttpResponse, ReadonlyArray<string | number>]> {
+    return [...this.relayed];
   }
 
   /** Resolves true once no response is open, or false when `timeoutMs` passes first. */

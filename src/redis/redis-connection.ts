@@ -1,10 +1,17 @@
 import { Logger } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 /** How long a command may wait for Redis's answer. */
 const COMMAND_TIMEOUT_MS = 2_000;
 /** TCP keep-alive on the connection, so that a peer that vanished is noticed. */
 const KEEP_ALIVE_MS = 10_000;
+
+/** Client settings a caller may add to the module's own. */
+export interface RedisClientSettings {
+  /** Send the commands issued in one tick as one pipeline. */
+  enableAutoPipelining?: boolean;
+}
 
 /** The Redis server the module uses when none is configured. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -42,8 +49,8 @@ export interface RedisConnectionOptions {
 export async function connectRedis(
   url: string,
   user: string,
-  options: RedisOptions = {},
-): Promise<Redis> {
+  options: RedisClientSettings = {},
+): Promise<RedisClient> {
   let RedisClient: typeof Redis;
   try {
     ({ Redis: RedisClient } = await import('ioredis'));

@@ -17,23 +17,30 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/** The error of an application that provides no factory under `MCP_SERVER_FACTORY`. */
+export const NO_SERVER_FACTORY =
+  'McpSessionModule found no MCP server factory. Provide one in a module of your application: ' +
+  '{ provide: MCP_SERVER_FACTORY, useFactory: (...services) => () => new McpServer(...), inject: [...] }.';
+
+/** Throws, saying what to provide instead, unless `factory` is a function. */
+export function assertServerFactory(factory: unknown): asserts factory is McpServerFactory {
+  if (typeof factory !== 'function') {
+    throw new Error(
+      `The provider for MCP_SERVER_FACTORY must be a function that returns a new McpServer or Server per session, got ${describe(factory)}. Use useFactory: () => () => createServer().`,
+    );
+  }
+}
+
 /** Finds the application's factory under `MCP_SERVER_FACTORY`, in any module. */
 export function findServerFactory(moduleRef: ModuleRef): McpServerFactory {
   let factory: unknown;
   try {
     factory = moduleRef.get(MCP_SERVER_FACTORY, { strict: false });
   } catch {
-    throw new Error(
-      'McpSessionModule found no MCP server factory. Provide one in a module of your application: ' +
-        '{ provide: MCP_SERVER_FACTORY, useFactory: (...services) => () => new McpServer(...), inject: [...] }.',
-    );
+    throw new Error(NO_SERVER_FACTORY);
   }
-  if (typeof factory !== 'function') {
-    throw new Error(
-      `The provider for MCP_SERVER_FACTORY must be a function that returns a new McpServer or Server per session, got ${describe(factory)}. Use useFactory: () => () => createServer().`,
-    );
-  }
-  return factory as McpServerFactory;
+  assertServerFactory(factory);
+  return factory;
 }
 
 /** Calls the factory and checks that it returned a new, unconnected server. */

@@ -261,6 +261,11 @@ export class McpSession {
     return true;
   }
 
+  /** The ids of the client's requests still being answered. */
+  inFlightRequestIds(): Array<string | number> {
+    return this.requestIds ? [...this.requestIds] : [];
+  }
+
   /** The responses still open. */
   openResponses(): HttpResponse[] {
     return this.responses ? [...this.responses] : [];

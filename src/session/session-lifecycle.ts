@@ -5,7 +5,9 @@ import type { SessionEventStore } from '../event-store/session-event-store.inter
 import { SESSION_NOT_FOUND, SHUTTING_DOWN, type HttpJsonRpcError } from '../http/json-rpc-error.js';
 import { endResponse } from '../http/open-responses.js';
 import type { McpServerInstance } from '../server/mcp-server-factory.interface.js';
+import type { HttpResponse } from '../http/http-response.js';
 import type { LiveSessionBuilder, LiveSessionCallbacks } from './live-session.builder.js';
+import type { RequestsInFlight } from './shutdown-answers.js';
 import type { LiveSession, McpSession } from './mcp-session.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
 
@@ -29,8 +31,8 @@ export class SessionLifecycle {
   readonly events$: Observable<SessionEvent> = this.events.asObservable();
   /** Sessions released to the cluster: their requests still here are told to retry, not 404. */
   private readonly released = new WeakSet<McpSession>();
-  /** Servers of stateless requests in flight, closed at shutdown if still open. */
-  private readonly statelessServers = new Set<McpServerInstance>();
+  /** Servers of stateless requests being served, with their transport and request ids. */
+  private readonly statelessServers = new Map<McpServerInstance, RequestsInFlight>();
 
   constructor(
     private readonly directory: SessionDirectory,
@@ -122,18 +124,27 @@ export class SessionLifecycle {
     await this.purgeEvents(sessionId);
   }
 
-  /** Counts the server of a stateless request, closed when its response closes or at shutdown. */
+  /**
+   * Counts the server of a stateless request, serving `inFlight`, until `res` closes (or shutdown
+   * closes it).
+   */
   holdStatelessServer(
     server: McpServerInstance,
-    closed: { once(e: 'close', f: () => void): unknown },
+    inFlight: RequestsInFlight,
+    res: HttpResponse,
   ): void {
-    this.statelessServers.add(server);
-    closed.once('close', () => void this.closeServer(server));
+    this.statelessServers.set(server, inFlight);
+    res.once('close', () => void this.closeServer(server));
+  }
+
+  /** The requests in flight on stateless servers. */
+  statelessRequests(): RequestsInFlight[] {
+    return [...this.statelessServers.values()];
   }
 
   /** Closes the servers of stateless requests still open. */
   async closeStatelessServers(): Promise<void> {
-    await Promise.all([...this.statelessServers].map((server) => this.closeServer(server)));
+    await Promise.all([...this.statelessServers.keys()].map((server) => this.closeServer(server)));
   }
 
   /** Completes `events$`. */

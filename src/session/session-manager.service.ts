@@ -7,6 +7,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import type { ServerResponse } from 'node:http';
 import type { Observable, Subscription } from 'rxjs';
 import {
   SESSION_DIRECTORY,
@@ -36,7 +37,11 @@ import { LiveSessionBuilder } from './live-session.builder.js';
 import type { McpSession, SessionInfo } from './mcp-session.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
 import { SessionLifecycle } from './session-lifecycle.js';
+import { answerCutRequests, writeCutAnswers } from './shutdown-answers.js';
 import { actInBatches, sweepInSlices } from './sweep.js';
+
+/** How long the answers to requests cut by the shutdown grace period get to be written. */
+const ANSWER_FLUSH_MS = 1_000;
 
 /**
  * Manages the MCP Streamable HTTP sessions of one endpoint: creates them on `initialize`, routes
@@ -124,6 +129,7 @@ export class SessionManager
       this.logger.warn(
         `Shutdown grace period elapsed with ${this.tracker.size} request(s) in flight; closing them.`,
       );
+      await this.answerCutRequests();
     }
     if (this.directory.retirementAtShutdown === 'release') {
       const held = [...this.directory.held.values()];
@@ -223,6 +229,27 @@ export class SessionManager
         : this.lifecycle.endUnheld(found.sessionId, found.principal, found.reason),
     );
     return expired.length;
+  }
+
+  /**
+   * Answers every request still in flight when the grace period ends with a JSON-RPC error for its
+   * own id, on its own stream, so that clients fail fast instead of waiting for their timeout.
+   */
+  private async answerCutRequests(): Promise<void> {
+    const inFlight = this.lifecycle.statelessRequests();
+    for (const session of this.directory.held.values()) {
+      const requestIds = session.inFlightRequestIds();
+      if (session.live && requestIds.length > 0) {
+        inFlight.push({ transport: session.live.transport, requestIds });
+      }
+    }
+    for (const [res, requestIds] of this.tracker.relayedResponses()) {
+      writeCutAnswers(res as ServerResponse, [...requestIds]);
+    }
+    await Promise.all(inFlight.map((requests) => answerCutRequests(requests)));
+    // The transports write the answers asynchronously: let those responses end on their own
+    // before closing what is left, which would otherwise write its own error first.
+    await this.tracker.drained(ANSWER_FLUSH_MS);
   }
 
   /** Lets go of a session that was ended, or taken over, elsewhere in the cluster. */

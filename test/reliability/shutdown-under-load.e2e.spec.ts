@@ -6,7 +6,7 @@ import { withTimeout } from '../support/reliability.js';
  * SIGTERM to the built sample while 100 sessions hold open GET streams and 22 `sleep` calls are in
  * flight: 20 shorter than the grace period, 2 far longer. New work is refused (503, or connection
  * refused once the listener has closed), the 20 short calls complete with their results, the 2
- * long ones are cut at the grace period, and the process exits 0 within grace + 2 s without
+ * long ones are cut at the grace period with a JSON-RPC error for their ids, and the process exits 0 within grace + 2 s without
  * logging an unhandled error.
  */
 
@@ -122,10 +122,12 @@ describe('shutdown under load', () => {
       const last = sseMessages(calls[i].text()).at(-1);
       expect(last).toMatchObject({ id: i, result: { content: [{ text: `slept ${ms} ms` }] } });
     });
-    // The two long calls were cut when the grace period ran out: their streams ended unanswered.
-    for (const call of calls.slice(SHORT_CALLS)) {
-      expect(sseMessages(call.text()).some((m) => m.result !== undefined)).toBe(false);
-    }
+    // The two long calls were cut when the grace period ran out: each got an error for its id.
+    calls.slice(SHORT_CALLS).forEach((call, i) => {
+      expect(sseMessages(call.text()).filter((m) => 'id' in m)).toEqual([
+        { jsonrpc: '2.0', id: SHORT_CALLS + i, error: expect.objectContaining({ code: -32000 }) },
+      ]);
+    });
 
     const exit = await withTimeout(
       sample.exited,

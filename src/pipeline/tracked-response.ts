@@ -1,4 +1,4 @@
-import type { McpSession } from './mcp-session.js';
+import type { McpSession } from '../session/mcp-session.js';
 
 /**
  * What an open response is to the endpoint, for idleness and shutdown: a request in flight on a
