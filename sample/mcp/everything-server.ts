@@ -19,6 +19,7 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
 import { lazyJsonSchemaValidator } from '../../src/index.js';
 import type { GreetingService } from '../greeting.service.js';
@@ -202,7 +203,7 @@ export function buildEverythingServer(
         logging: {},
         completions: {},
       },
-      jsonSchemaValidator: lazyJsonSchemaValidator(),
+      jsonSchemaValidator: lazyJsonSchemaValidator(() => new AjvJsonSchemaValidator()),
     },
   );
   const session = new SessionState(server, state as PersistedState);

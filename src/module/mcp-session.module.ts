@@ -4,6 +4,7 @@ import { ConfigurableModuleClass } from './mcp-session.module-definition.js';
 import { serverFactoryCheck } from '../server/mcp-server-factory.check.js';
 import { SessionManager } from '../session/session-manager.service.js';
 import { SessionReaper } from '../session/session-reaper.service.js';
+import { McpNotifier } from '../modern/mcp-notifier.service.js';
 
 /**
  * Manages MCP Streamable HTTP sessions: `McpSessionModule.forRoot(options)` or
@@ -15,7 +16,7 @@ import { SessionReaper } from '../session/session-reaper.service.js';
  * @publicApi
  */
 @Module({
-  providers: [SessionManager, SessionReaper, BodyReader, serverFactoryCheck],
-  exports: [SessionManager],
+  providers: [SessionManager, SessionReaper, BodyReader, McpNotifier, serverFactoryCheck],
+  exports: [SessionManager, McpNotifier],
 })
 export class McpSessionModule extends ConfigurableModuleClass {}

@@ -37,6 +37,9 @@ export interface ResolvedMcpSessionOptions {
   redisEventStore: RedisEventStoreBounds;
   jsonResponse: boolean;
   stateless: boolean;
+  protocol: 'dual' | 'legacy-only' | 'modern-only';
+  /** The key of `input_required` request state, when set. */
+  requestStateKey: string | Uint8Array | undefined;
   security: Required<McpSecurityOptions>;
   retryInterval: number | undefined;
   /** Idle timeout in milliseconds, or `null` when sessions never expire. */
@@ -113,6 +116,8 @@ export function resolveMcpSessionOptions(
     },
     jsonResponse: options.jsonResponse ?? false,
     stateless,
+    protocol: options.protocol ?? 'dual',
+    requestStateKey: options.requestStateKey,
     security: {
       dnsRebindingProtection: security.dnsRebindingProtection ?? true,
       allowedHosts: security.allowedHosts ?? LOOPBACK_HOSTS.map((host) => `${host}:*`),

@@ -1,6 +1,12 @@
 import type { ModuleRef } from '@nestjs/core';
 import { Subject } from 'rxjs';
-import { fakeLive, fakeRequest, fakeServer, fakeTransport } from '../../test/support/fakes.js';
+import {
+  fakeLive,
+  fakeRequest,
+  fakeSdkLines,
+  fakeServer,
+  fakeTransport,
+} from '../../test/support/fakes.js';
 import { LocalSessionDirectory } from '../directory/local-session-directory.js';
 import type { ExpiredSession, LostSession } from '../directory/session-directory.interface.js';
 import { ModuleEventStore } from '../event-store/module-event-store.js';
@@ -49,7 +55,16 @@ async function setUp(factory: unknown = () => fakeServer()) {
     forStatelessRequest: () => fakeTransport(),
   };
   const store = await ModuleEventStore.create({ ...options, eventStore: 'none' }, undefined);
-  const manager = new SessionManager(options, moduleRef, store, directory, transports);
+  const manager = new SessionManager(
+    options,
+    moduleRef,
+    store,
+    directory,
+    transports,
+    fakeSdkLines(),
+    undefined,
+    null,
+  );
   const events: SessionEvent[] = [];
   manager.events$.subscribe((event) => events.push(event));
   /** A session held here, awake, with `principal`. */
@@ -69,16 +84,16 @@ describe('SessionManager', () => {
     const { manager } = await setUp();
     await manager.onModuleInit();
 
-    expect(() => manager.onModuleInit()).toThrow(/already been started/);
+    await expect(manager.onModuleInit()).rejects.toThrow(/already been started/);
     await manager.beforeApplicationShutdown();
     await manager.onApplicationShutdown();
-    expect(() => manager.onModuleInit()).toThrow(/already been shut down/);
+    await expect(manager.onModuleInit()).rejects.toThrow(/already been shut down/);
   });
 
   it('refuses to start without a server factory, saying how to provide one', async () => {
     const { manager } = await setUp('not a function');
 
-    expect(() => manager.onModuleInit()).toThrow(/MCP_SERVER_FACTORY must be a function/);
+    await expect(manager.onModuleInit()).rejects.toThrow(/MCP_SERVER_FACTORY must be a function/);
   });
 
   it('closes a session on request, closing its server, and publishes why', async () => {
