@@ -5,7 +5,7 @@ import { MCP_SERVER_FACTORY, McpSessionModule, type McpServerFactory } from '../
 import { GreetingService } from './greeting.service.js';
 import { mcpSessionOptionsFromConfig } from './mcp-session.config.js';
 import { SessionLogService } from './session-log.service.js';
-import { buildEverythingServer } from './mcp/everything-server.js';
+import { buildEverythingServerV1 } from './mcp/everything-server.v1.js';
 
 /**
  * The sample application: the MCP endpoint at `/mcp`, configured from the environment, with a
@@ -30,7 +30,7 @@ import { buildEverythingServer } from './mcp/everything-server.js';
       useFactory:
         (greetings: GreetingService): McpServerFactory =>
         ({ state }) =>
-          buildEverythingServer({ greetings }, state),
+          buildEverythingServerV1({ greetings }, state),
     },
   ],
 })

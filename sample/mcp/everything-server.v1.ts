@@ -1,7 +1,9 @@
 /**
- * The sample's MCP server: the "everything server" feature set that the official conformance suite
+ * The sample's MCP server on the SDK v1 (`@modelcontextprotocol/sdk`), used when `MCP_SDK=v1`: the
+ * "everything server" feature set that the official conformance suite
  * (`@modelcontextprotocol/conformance` 0.1.16, `conformance server --suite all`) exercises, plus a
- * few demo tools (`echo`, `sleep`, and `greet`, which uses an injected Nest service).
+ * few demo tools (`echo`, `sleep`, and `greet`, which uses an injected Nest service). It speaks
+ * the 2025-era protocol only; `everything-server.ts` is the SDK v2 server that serves both eras.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
@@ -188,7 +190,7 @@ class SessionState {
  * @param deps - the Nest services that the tools use.
  * @param state - the module's per-session state, which survives hibernation.
  */
-export function buildEverythingServer(
+export function buildEverythingServerV1(
   deps: EverythingServerDeps,
   state: Record<string, unknown> = {},
 ): McpServer {
