@@ -2,34 +2,39 @@
  * Tools that return fixed content of each kind, an error, or take a JSON Schema 2020-12 input.
  * They behave the same in both eras.
  */
-import type { McpServer } from '@modelcontextprotocol/server';
-import { z } from 'zod';
+import { fromJsonSchema, type McpServer } from '@modelcontextprotocol/server';
 import { RED_PIXEL_PNG, SILENT_WAV, text } from './fixtures.js';
 
-/** A street address; advertised as `$defs.address` by `json_schema_2020_12_tool`. */
-const AddressSchema = z.object({ street: z.string().optional(), city: z.string().optional() });
-
 /**
- * Input of `json_schema_2020_12_tool` (SEP-1613): the 2020-12 keywords (`$schema`, `$defs`) come
- * from metadata; `address` is advertised as a bare `$ref` (its `unknown` input side emits nothing
- * else) while the pipe still validates its shape.
+ * Input of `json_schema_2020_12_tool` (SEP-1613, SEP-2106): a JSON Schema 2020-12 document with
+ * `$defs` and an `$anchor`, composition (`allOf`/`anyOf`), a conditional (`if`/`then`/`else`) and
+ * `additionalProperties`, advertised as written and enforced by the SDK's validator. Compiled
+ * once, when the module loads, not per server.
  */
-const JsonSchema2020Input = z
-  .strictObject({
-    name: z.string().optional(),
-    address: z.unknown().pipe(AddressSchema).optional().meta({ $ref: '#/$defs/address' }),
-  })
-  .meta({
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $defs: { address: jsonSchemaDefinition(AddressSchema) },
-  });
-
-/** `schema` as a JSON Schema fragment to embed in another schema (no `$schema` of its own). */
-function jsonSchemaDefinition(schema: z.ZodType): Record<string, unknown> {
-  const definition: Record<string, unknown> = z.toJSONSchema(schema, { io: 'input' });
-  delete definition.$schema;
-  return definition;
-}
+const JsonSchema2020Input = fromJsonSchema<Record<string, unknown>>({
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  $defs: {
+    address: {
+      $anchor: 'postalAddress',
+      type: 'object',
+      properties: { street: { type: 'string' }, city: { type: 'string' } },
+    },
+  },
+  properties: {
+    name: { type: 'string' },
+    address: { $ref: '#/$defs/address' },
+    contactMethod: { type: 'string', enum: ['phone', 'email'] },
+    phone: { type: 'string' },
+    email: { type: 'string' },
+  },
+  // Some way to reach the person; the one they prefer, if they say which.
+  allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+  if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+  then: { required: ['phone'] },
+  else: { required: ['email'] },
+  additionalProperties: false,
+});
 
 /** Registers the content tools. */
 export function registerContentTools(server: McpServer): void {
@@ -97,7 +102,8 @@ export function registerContentTools(server: McpServer): void {
   server.registerTool(
     'json_schema_2020_12_tool',
     {
-      description: 'Tool with JSON Schema 2020-12 features ($schema, $defs, additionalProperties)',
+      description:
+        'Tool with JSON Schema 2020-12 features ($schema, $defs, $anchor, allOf, if/then/else, additionalProperties)',
       inputSchema: JsonSchema2020Input,
     },
     (args) => text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`),

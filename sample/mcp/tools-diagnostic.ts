@@ -1,9 +1,11 @@
 /**
- * Diagnostic tools the conformance suite's `server-stateless` scenario (2026-07-28) calls: one
- * that needs a client capability, one whose answer is an `input_required` result, one that logs,
- * and two hooks that announce a change of the tool or prompt list to listening clients.
+ * Diagnostic tools the conformance suite's 2026-07-28 scenarios call: one that needs a client
+ * capability, one whose answer is an `input_required` result, one that logs, two hooks that
+ * announce a change of the tool or prompt list to listening clients, and one whose argument is
+ * also sent as an HTTP header (SEP-2243).
  */
 import { inputRequired, inputResponse, type McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
 import { log, type EverythingContext } from './everything-context.js';
 import { text } from './fixtures.js';
 
@@ -81,5 +83,16 @@ export function registerDiagnosticTools(server: McpServer, context: EverythingCo
       else context.notify?.promptsChanged();
       return text('prompts/list_changed sent');
     },
+  );
+
+  // A 2026-07-28 client repeats `region` in an `Mcp-Param-Region` header (Base64-wrapped when it
+  // is not plain ASCII), so that intermediaries can route on it; the SDK checks that both agree.
+  server.registerTool(
+    'test_header_param',
+    {
+      description: 'Echoes its region, which 2026-07-28 clients also send as Mcp-Param-Region',
+      inputSchema: z.object({ region: z.string().meta({ 'x-mcp-header': 'Region' }) }),
+    },
+    ({ region }) => text(`region: ${region}`),
   );
 }
