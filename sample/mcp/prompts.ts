@@ -3,6 +3,22 @@ import { completable, type McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { RED_PIXEL_PNG, startingWith } from './fixtures.js';
 
+// Argument schemas are built once, not for every server: a 2026-07-28 request gets a server of
+// its own.
+const ArgumentsPromptArgs = z.object({
+  arg1: completable(
+    z.string().describe('First test argument'),
+    startingWith(['hello', 'help', 'test', 'testing']),
+  ),
+  arg2: completable(
+    z.string().describe('Second test argument'),
+    startingWith(['world', 'wonder', 'test', 'testing']),
+  ),
+});
+const EmbeddedResourcePromptArgs = z.object({
+  resourceUri: z.string().describe('URI of the resource to embed'),
+});
+
 /** Registers the prompts. */
 export function registerPrompts(server: McpServer): void {
   server.registerPrompt(
@@ -19,16 +35,7 @@ export function registerPrompts(server: McpServer): void {
     'test_prompt_with_arguments',
     {
       description: 'A prompt with two required arguments',
-      argsSchema: z.object({
-        arg1: completable(
-          z.string().describe('First test argument'),
-          startingWith(['hello', 'help', 'test', 'testing']),
-        ),
-        arg2: completable(
-          z.string().describe('Second test argument'),
-          startingWith(['world', 'wonder', 'test', 'testing']),
-        ),
-      }),
+      argsSchema: ArgumentsPromptArgs,
     },
     ({ arg1, arg2 }) => ({
       messages: [
@@ -44,7 +51,7 @@ export function registerPrompts(server: McpServer): void {
     'test_prompt_with_embedded_resource',
     {
       description: 'A prompt that embeds a resource',
-      argsSchema: z.object({ resourceUri: z.string().describe('URI of the resource to embed') }),
+      argsSchema: EmbeddedResourcePromptArgs,
     },
     ({ resourceUri }) => ({
       messages: [

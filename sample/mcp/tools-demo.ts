@@ -11,11 +11,18 @@ const MAX_SLEEP_MS = 600_000;
 /** How often `sleep` reports progress. */
 const SLEEP_PROGRESS_MS = 250;
 
+// Input schemas are built once, not for every server: a 2026-07-28 request gets a server of its own.
+const EchoInput = z.object({ text: z.string() });
+const SleepInput = z.object({
+  ms: z.number().int().min(0).max(MAX_SLEEP_MS).describe('How long to wait, in milliseconds'),
+});
+const GreetInput = z.object({ name: z.string().describe('Who to greet') });
+
 /** Registers the demo tools; `greet` uses the injected Nest service. */
 export function registerDemoTools(server: McpServer, greetings: GreetingService): void {
   server.registerTool(
     'echo',
-    { description: 'Returns the given text', inputSchema: z.object({ text: z.string() }) },
+    { description: 'Returns the given text', inputSchema: EchoInput },
     ({ text: value }) => text(value),
   );
 
@@ -23,9 +30,7 @@ export function registerDemoTools(server: McpServer, greetings: GreetingService)
     'sleep',
     {
       description: `Waits the given time; reports progress every ${SLEEP_PROGRESS_MS} ms when asked`,
-      inputSchema: z.object({
-        ms: z.number().int().min(0).max(MAX_SLEEP_MS).describe('How long to wait, in milliseconds'),
-      }),
+      inputSchema: SleepInput,
     },
     async ({ ms }, ctx) => {
       const started = Date.now();
@@ -52,7 +57,7 @@ export function registerDemoTools(server: McpServer, greetings: GreetingService)
     'greet',
     {
       description: 'Greets someone, using the injected GreetingService',
-      inputSchema: z.object({ name: z.string().describe('Who to greet') }),
+      inputSchema: GreetInput,
     },
     ({ name }) => text(greetings.greet(name)),
   );

@@ -9,6 +9,9 @@ import { z } from 'zod';
 import { log, type EverythingContext } from './everything-context.js';
 import { text } from './fixtures.js';
 
+/** Built once, not for every server: a 2026-07-28 request gets a server of its own. */
+const HeaderParamInput = z.object({ region: z.string().meta({ 'x-mcp-header': 'Region' }) });
+
 /** Registers the diagnostic tools. */
 export function registerDiagnosticTools(server: McpServer, context: EverythingContext): void {
   // Asks for a completion: a client that did not declare `sampling` gets -32021 (HTTP 400) with
@@ -91,7 +94,7 @@ export function registerDiagnosticTools(server: McpServer, context: EverythingCo
     'test_header_param',
     {
       description: 'Echoes its region, which 2026-07-28 clients also send as Mcp-Param-Region',
-      inputSchema: z.object({ region: z.string().meta({ 'x-mcp-header': 'Region' }) }),
+      inputSchema: HeaderParamInput,
     },
     ({ region }) => text(`region: ${region}`),
   );

@@ -22,6 +22,12 @@ import { text } from './fixtures.js';
 /** The key of the one embedded request these tools make. */
 const ANSWER = 'answer';
 
+// Built once, not for every server: a 2026-07-28 request gets a server of its own.
+const SamplingInput = z.object({ prompt: z.string().describe('The prompt to send to the LLM') });
+const ElicitationInput = z.object({
+  message: z.string().describe('The message to show the user'),
+});
+
 /**
  * Asks the client to fill in a form: the first call returns the `input_required` result, the
  * retry carrying the answer yields `onAnswer`'s result.
@@ -72,7 +78,7 @@ export function registerInteractiveTools(server: McpServer, context: EverythingC
     'test_sampling',
     {
       description: 'Asks the client for an LLM completion (sampling/createMessage)',
-      inputSchema: z.object({ prompt: z.string().describe('The prompt to send to the LLM') }),
+      inputSchema: SamplingInput,
     },
     ({ prompt }, ctx) => {
       const answer = inputResponse(ctx.mcpReq.inputResponses, ANSWER);
@@ -97,7 +103,7 @@ export function registerInteractiveTools(server: McpServer, context: EverythingC
     'test_elicitation',
     {
       description: 'Asks the user for a username and an email (elicitation/create)',
-      inputSchema: z.object({ message: z.string().describe('The message to show the user') }),
+      inputSchema: ElicitationInput,
     },
     ({ message }, ctx) =>
       elicitThen(
