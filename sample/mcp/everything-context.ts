@@ -3,12 +3,7 @@
  * request-state codec, the list-change notifier of the modern era, and a logger that honours the
  * level each era defines.
  */
-import type {
-  LoggingLevel,
-  McpServer,
-  ServerContext,
-  ServerNotifier,
-} from '@modelcontextprotocol/server';
+import type { LoggingLevel, ServerContext, ServerNotifier } from '@modelcontextprotocol/server';
 import { LOGGER } from './fixtures.js';
 import type { LegacySession } from './legacy-session.js';
 
@@ -20,8 +15,6 @@ export interface RequestStateSealer {
 
 /** One built server's view of its surroundings, handed to every `register…` function. */
 export interface EverythingContext {
-  /** The server being built. */
-  server: McpServer;
   /** `legacy`: a 2025-era session; `modern`: one 2026-07-28 request. */
   era: 'legacy' | 'modern';
   /** Seals `requestState` for multi-round-trip tools. */

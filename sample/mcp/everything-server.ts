@@ -83,7 +83,6 @@ export function buildEverythingServer(
   );
   const session = legacy ? new LegacySession(server, context.state) : undefined;
   const everything: EverythingContext = {
-    server,
     era: context.era,
     requestState: codec,
     session,

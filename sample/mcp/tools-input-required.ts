@@ -50,6 +50,7 @@ function askFor(message: string, field: string): InputRequests[string] {
   });
 }
 
+/** A yes/no confirmation form. */
 const CONFIRM = inputRequired.elicit({
   message: 'Please confirm',
   requestedSchema: {
@@ -59,6 +60,7 @@ const CONFIRM = inputRequired.elicit({
   },
 });
 
+/** A question for the client's LLM. */
 const CAPITAL_QUESTION = inputRequired.createMessage({
   messages: [{ role: 'user', content: { type: 'text', text: 'What is the capital of France?' } }],
   maxTokens: 100,
