@@ -1,6 +1,7 @@
 // A Node.js module hook for the specs: `HIDDEN_PACKAGES` (comma-separated package names) resolve
 // as if they were not installed, so that a spec can see how the module behaves without them.
 import { register } from 'node:module';
+import process from 'node:process';
 
 register(
   `data:text/javascript,${encodeURIComponent(`
