@@ -60,6 +60,12 @@ function protocol(value: string | undefined): McpSessionModuleOptions['protocol'
   throw new Error(`MCP_PROTOCOL must be "dual", "legacy-only" or "modern-only", got "${value}"`);
 }
 
+function transport(value: string | undefined): McpSessionModuleOptions['transport'] {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'sdk' || value === 'native') return value;
+  throw new Error(`MCP_TRANSPORT must be "sdk" or "native", got "${value}"`);
+}
+
 /**
  * Reads the sample's `McpSessionModule` options from the environment through `ConfigService`.
  * Unset variables fall back to the module's defaults.
@@ -74,6 +80,7 @@ export function mcpSessionOptionsFromConfig(config: ConfigService): McpSessionMo
     protocol: protocol(env('MCP_PROTOCOL')),
     requestStateKey: requestStateKey(env('MCP_REQUEST_STATE_KEY'), store),
     jsonResponse: bool(env('MCP_JSON_RESPONSE'), 'MCP_JSON_RESPONSE'),
+    transport: transport(env('MCP_TRANSPORT')),
     sessionIdleTimeout: stateless ? undefined : idleTimeout,
     hibernateAfter: num(env('MCP_HIBERNATE_AFTER'), 'MCP_HIBERNATE_AFTER'),
     reapInterval: num(env('MCP_REAP_INTERVAL'), 'MCP_REAP_INTERVAL'),

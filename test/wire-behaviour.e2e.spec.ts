@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { InMemoryEventStore, type SessionEvent } from '../src/index.js';
-import { startTestApp, type TestApp, HTTP_ADAPTERS } from './support/app.js';
+import { startTestApp, type TestApp, ADAPTERS_AND_TRANSPORTS } from './support/app.js';
 import {
   MCP_POST_HEADERS,
   sessionHeaders,
@@ -16,14 +16,17 @@ import { serverStats } from './support/test-server.js';
 
 const V = '2025-11-25';
 
-describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
+describe.each(ADAPTERS_AND_TRANSPORTS)('on %s, %s transport', (adapter, transport) => {
   describe('wire behaviour (stateful, SSE, in-memory event store)', () => {
     let t: TestApp;
     let store: InMemoryEventStore;
 
     beforeAll(async () => {
       store = new InMemoryEventStore();
-      t = await startTestApp({ adapter, options: { eventStore: store, maxSessions: 50 } });
+      t = await startTestApp({
+        adapter,
+        options: { eventStore: store, maxSessions: 50, transport },
+      });
     });
     afterAll(() => t.close());
     afterEach(async () => {
@@ -443,7 +446,10 @@ describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
 
   describe('rule 9: the session cap', () => {
     it('answers 503 with Retry-After at maxSessions, and existing sessions keep working', async () => {
-      const t = await startTestApp({ adapter, options: { maxSessions: 2, reapInterval: 7 } });
+      const t = await startTestApp({
+        adapter,
+        options: { maxSessions: 2, reapInterval: 7, transport },
+      });
       try {
         const a = await openRawSession(t.url);
         await openRawSession(t.url);

@@ -87,6 +87,13 @@ export interface McpSessionModuleOptions {
    */
   jsonResponse?: boolean;
   /**
+   * Which transport serves 2025-era sessions: `'sdk'`, the SDK's web-standard transport behind
+   * a Node/Web bridge; `'native'`, the module's transport written on Node's request and response,
+   * which keeps the SDK transport's wire rules and spends less per request (see BENCHMARKS.md).
+   * @default 'sdk'
+   */
+  transport?: 'sdk' | 'native';
+  /**
    * Which protocol eras the endpoint serves. `dual` gives 2025-era clients (those that send
    * `initialize`) sessions and serves 2026-07-28 requests statelessly with the SDK v2's handler;
    * `legacy-only` serves 2025-era clients only; `modern-only` serves 2026-07-28 requests only.

@@ -36,6 +36,8 @@ export interface ResolvedMcpSessionOptions {
   redis: Required<RedisConnectionOptions>;
   redisEventStore: RedisEventStoreBounds;
   jsonResponse: boolean;
+  /** Which transport serves 2025-era sessions. */
+  transport: 'sdk' | 'native';
   stateless: boolean;
   protocol: 'dual' | 'legacy-only' | 'modern-only';
   /** The key of `input_required` request state, when set. */
@@ -115,6 +117,7 @@ export function resolveMcpSessionOptions(
       ttlSeconds: options.redis?.ttlSeconds,
     },
     jsonResponse: options.jsonResponse ?? false,
+    transport: options.transport ?? 'sdk',
     stateless,
     protocol: options.protocol ?? 'dual',
     requestStateKey: options.requestStateKey,

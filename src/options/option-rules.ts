@@ -111,6 +111,17 @@ export const OPTION_RULES: readonly OptionRule[] = [
           },
   },
   {
+    option: 'transport',
+    value: (options) => options.transport,
+    check: (value) =>
+      value === 'sdk' || value === 'native'
+        ? undefined
+        : {
+            problem: `must be 'sdk' or 'native', got ${String(value)}`,
+            fix: "Leave it out for the SDK's transport ('sdk').",
+          },
+  },
+  {
     option: 'requestStateKey',
     value: (options) => options.requestStateKey,
     check: (value) => {

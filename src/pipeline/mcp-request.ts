@@ -74,7 +74,10 @@ export function clientRequest(
       });
       return read;
     },
-    serve: (transport) => serveWith((request, extra) => transport.handleRequest(request, extra)),
+    serve: (transport) =>
+      transport.handleNodeRequest
+        ? transport.handleNodeRequest(req, res, { parsedBody: body, authInfo: auth })
+        : serveWith((request, extra) => transport.handleRequest(request, extra)),
     serveWith,
     forwarded(sessionId) {
       return {

@@ -1,6 +1,7 @@
 import type { ScopedEventStore } from '../event-store/session-event-store.interface.js';
 import type { AuthInfo } from '../protocol/json-rpc.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SdkLine } from './sdk-lines.js';
 
 /**
@@ -12,6 +13,15 @@ export interface McpTransport extends Transport {
     request: Request,
     extra?: { parsedBody?: unknown; authInfo?: AuthInfo },
   ): Promise<Response>;
+  /**
+   * Serves a Node request directly, writing the answer on `res`, when the transport can: then a
+   * client's request skips the web-standard bridge. Settles when the response has ended.
+   */
+  handleNodeRequest?(
+    req: IncomingMessage,
+    res: ServerResponse,
+    extra: { parsedBody?: unknown; authInfo?: AuthInfo },
+  ): Promise<void>;
   /** Ends the session's standalone `GET` stream, if one is open. */
   closeStandaloneSSEStream(): void;
 }

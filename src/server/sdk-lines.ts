@@ -3,6 +3,7 @@ import type { McpServerInstance } from './mcp-server-factory.interface.js';
 import { jsonResponseTransport, type SessionTransportClass } from './json-response.transport.js';
 import type { McpTransport } from './mcp-transport.interface.js';
 import type { ModernSdk } from '../modern/modern-sdk.js';
+import type { SessionProtocolRules } from './native/session-protocol-rules.js';
 
 /** The two lines of the official TypeScript SDK the module serves with. */
 export type SdkLineName = 'v1' | 'v2';
@@ -19,6 +20,8 @@ export interface SdkLine {
   inspect(value: unknown): 'connected' | 'unconnected' | undefined;
   /** A web-standard session transport of this line (the JSON-response one when asked). */
   transport(options: WebStandardStreamableHTTPServerTransportOptions, json: boolean): McpTransport;
+  /** The line's message schema, guards and versions, for the Node-native session transport. */
+  readonly rules: SessionProtocolRules;
 }
 
 /** The SDK lines installed beside the module, found once at bootstrap. */
@@ -43,6 +46,7 @@ function lineOf(
   packageName: string,
   classes: ServerClasses,
   Transport: SessionTransportClass,
+  rules: SessionProtocolRules,
 ): SdkLine {
   const JsonTransport = jsonResponseTransport(Transport);
   return {
@@ -58,6 +62,7 @@ function lineOf(
       return undefined;
     },
     transport: (options, json) => (json ? new JsonTransport(options) : new Transport(options)),
+    rules,
   };
 }
 
@@ -82,17 +87,25 @@ async function optional<T>(packageName: string, load: () => Promise<T>): Promise
 async function loadV1(): Promise<SdkLine | undefined> {
   const packageName = '@modelcontextprotocol/sdk';
   return optional(packageName, async () => {
-    const [{ McpServer }, { Server }, { WebStandardStreamableHTTPServerTransport }] =
+    const [{ McpServer }, { Server }, { WebStandardStreamableHTTPServerTransport }, types] =
       await Promise.all([
         import('@modelcontextprotocol/sdk/server/mcp.js'),
         import('@modelcontextprotocol/sdk/server/index.js'),
         import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'),
+        import('@modelcontextprotocol/sdk/types.js'),
       ]);
     return lineOf(
       'v1',
       packageName,
       { McpServer, Server } as unknown as ServerClasses,
       WebStandardStreamableHTTPServerTransport as unknown as SessionTransportClass,
+      {
+        line: 'v1',
+        parseMessage: (value) => types.JSONRPCMessageSchema.parse(value),
+        isInitializeRequest: types.isInitializeRequest,
+        supportedProtocolVersions: types.SUPPORTED_PROTOCOL_VERSIONS,
+        defaultProtocolVersion: types.DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
+      },
     );
   });
 }
@@ -106,6 +119,13 @@ async function loadV2(): Promise<{ line: SdkLine; modern: ModernSdk } | undefine
       packageName,
       { McpServer: sdk.McpServer, Server: sdk.Server } as unknown as ServerClasses,
       sdk.WebStandardStreamableHTTPServerTransport as unknown as SessionTransportClass,
+      {
+        line: 'v2',
+        parseMessage: (value) => sdk.parseJSONRPCMessage(value) as never,
+        isInitializeRequest: (message) => sdk.isInitializeRequest(message),
+        supportedProtocolVersions: sdk.SUPPORTED_PROTOCOL_VERSIONS,
+        defaultProtocolVersion: sdk.DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
+      },
     );
     const modern: ModernSdk = {
       createMcpHandler: sdk.createMcpHandler,

@@ -23,6 +23,14 @@ export interface TestApp {
 export const HTTP_ADAPTERS = ['express', 'fastify'] as const;
 export type HttpAdapterName = (typeof HTTP_ADAPTERS)[number];
 
+/** The transports that serve sessions; the suites that prove the wire run against each. */
+export const SESSION_TRANSPORTS = ['sdk', 'native'] as const;
+
+/** Each HTTP platform with each session transport, for `describe.each`. */
+export const ADAPTERS_AND_TRANSPORTS = HTTP_ADAPTERS.flatMap((adapter) =>
+  SESSION_TRANSPORTS.map((transport) => [adapter, transport] as const),
+);
+
 export interface TestAppOptions {
   /** The HTTP platform. @default 'express' */
   adapter?: HttpAdapterName;

@@ -116,6 +116,13 @@ export function fakeSdkLine(): SdkLine {
     packageName: 'a fake SDK',
     inspect: (value) => (typeof value === 'object' && value !== null ? 'unconnected' : undefined),
     transport: () => fakeTransport(),
+    rules: {
+      line: 'v1',
+      parseMessage: (value) => value as never,
+      isInitializeRequest: () => false,
+      supportedProtocolVersions: [],
+      defaultProtocolVersion: '2025-03-26',
+    },
   };
 }
 
