@@ -1,6 +1,6 @@
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { HTTP_ADAPTERS, startTestApp, type TestApp } from './support/app.js';
+import { ADAPTERS_AND_TRANSPORTS, startTestApp, type TestApp } from './support/app.js';
 import { initializeBody, MCP_POST_HEADERS, openStream, rawRequest } from './support/http.js';
 import {
   connectV2Client,
@@ -24,123 +24,131 @@ function textOf(result: unknown): string {
   return (result as { content: Array<{ text: string }> }).content[0].text;
 }
 
-describe.each(HTTP_ADAPTERS)('both protocol eras on one endpoint, on %s', (adapter) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({
-      adapter,
-      factory: v2TestServerFactory,
-      options: { principalResolver: userHeader },
+describe.each(ADAPTERS_AND_TRANSPORTS)(
+  'both protocol eras on one endpoint, on %s, %s transport',
+  (adapter, transport) => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({
+        adapter,
+        factory: v2TestServerFactory,
+        options: { principalResolver: userHeader, transport },
+      });
     });
-  });
-  afterAll(() => t.close());
+    afterAll(() => t.close());
 
-  it.each<[Negotiation, string]>([
-    ['pinned', MODERN_VERSION],
-    ['auto', MODERN_VERSION],
-    ['legacy', '2025-11-25'],
-  ])('serves the SDK v2 client negotiating %s at %s', async (negotiation, version) => {
-    const sessionsBefore = t.manager.count();
-    const servedBefore = t.manager.modernRequests().served;
-    const { client } = await connectV2Client(t.url, negotiation);
-    try {
-      expect(client.getNegotiatedProtocolVersion()).toBe(version);
-      const result = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
-      expect(textOf(result)).toBe('hi');
-      const whoami = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
-      if (negotiation === 'legacy') {
-        expect(whoami).toMatchObject({ era: 'legacy', sessionId: expect.any(String) });
-        expect(t.manager.count()).toBe(sessionsBefore + 1);
-      } else {
-        expect(whoami).toEqual({ era: 'modern', sessionId: null, principal: null });
-        // No session is opened for a 2026-07-28 client; its requests are counted apart.
-        expect(t.manager.count()).toBe(sessionsBefore);
-        expect(t.manager.modernRequests().served).toBeGreaterThanOrEqual(servedBefore + 3);
+    it.each<[Negotiation, string]>([
+      ['pinned', MODERN_VERSION],
+      ['auto', MODERN_VERSION],
+      ['legacy', '2025-11-25'],
+    ])('serves the SDK v2 client negotiating %s at %s', async (negotiation, version) => {
+      const sessionsBefore = t.manager.count();
+      const servedBefore = t.manager.modernRequests().served;
+      const { client } = await connectV2Client(t.url, negotiation);
+      try {
+        expect(client.getNegotiatedProtocolVersion()).toBe(version);
+        const result = await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
+        expect(textOf(result)).toBe('hi');
+        const whoami = JSON.parse(textOf(await client.callTool({ name: 'whoami', arguments: {} })));
+        if (negotiation === 'legacy') {
+          expect(whoami).toMatchObject({ era: 'legacy', sessionId: expect.any(String) });
+          expect(t.manager.count()).toBe(sessionsBefore + 1);
+        } else {
+          expect(whoami).toEqual({ era: 'modern', sessionId: null, principal: null });
+          // No session is opened for a 2026-07-28 client; its requests are counted apart.
+          expect(t.manager.count()).toBe(sessionsBefore);
+          expect(t.manager.modernRequests().served).toBeGreaterThanOrEqual(servedBefore + 3);
+        }
+      } finally {
+        await client.close();
       }
-    } finally {
-      await client.close();
-    }
-  });
-
-  it('serves the SDK v1 client a session, as before', async () => {
-    const client = new V1Client({ name: 'v1-client', version: '1.0.0' });
-    const transport = new V1Transport(new URL('/mcp', t.url));
-    await client.connect(transport);
-    try {
-      expect(transport.sessionId).toEqual(expect.any(String));
-      expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'v1' } }))).toBe('v1');
-      expect(t.manager.get(transport.sessionId!)).toBeDefined();
-    } finally {
-      await transport.terminateSession();
-      await client.close();
-    }
-  });
-
-  it('answers server/discover and tools/call without a session, and initialize with one', async () => {
-    const discover = modernRequest('server/discover');
-    const discovered = await rawRequest(t.url, discover);
-    expect(discovered.status).toBe(200);
-    expect(discovered.headers['mcp-session-id']).toBeUndefined();
-    expect(discovered.json().result.supportedVersions).toContain(MODERN_VERSION);
-
-    const call = await rawRequest(
-      t.url,
-      modernRequest('tools/call', { name: 'echo', arguments: { text: 'raw' } }),
-    );
-    expect(call.status).toBe(200);
-    expect(call.headers['mcp-session-id']).toBeUndefined();
-    expect(call.json().result.content[0].text).toBe('raw');
-
-    const init = await rawRequest(t.url, { headers: MCP_POST_HEADERS, body: initializeBody() });
-    expect(init.status).toBe(200);
-    expect(init.headers['mcp-session-id']).toEqual(expect.any(String));
-  });
-
-  it('passes the principal to the server of a 2026-07-28 request', async () => {
-    const call = modernRequest('tools/call', { name: 'whoami', arguments: {} });
-    const res = await rawRequest(t.url, { ...call, headers: { ...call.headers, 'x-user': 'ada' } });
-    expect(JSON.parse(res.json().result.content[0].text)).toEqual({
-      era: 'modern',
-      sessionId: null,
-      principal: 'ada',
     });
-  });
 
-  it('keeps its security and limits on 2026-07-28 requests', async () => {
-    const call = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });
-    const foreign = await rawRequest(t.url, {
-      ...call,
-      headers: { ...call.headers, host: 'evil.example.com' },
+    it('serves the SDK v1 client a session, as before', async () => {
+      const client = new V1Client({ name: 'v1-client', version: '1.0.0' });
+      const transport = new V1Transport(new URL('/mcp', t.url));
+      await client.connect(transport);
+      try {
+        expect(transport.sessionId).toEqual(expect.any(String));
+        expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'v1' } }))).toBe(
+          'v1',
+        );
+        expect(t.manager.get(transport.sessionId!)).toBeDefined();
+      } finally {
+        await transport.terminateSession();
+        await client.close();
+      }
     });
-    expect(foreign.status).toBeGreaterThanOrEqual(400);
-    expect(foreign.status).toBeLessThan(500);
-    expect(foreign.json().error.code).toEqual(expect.any(Number));
 
-    const huge = modernRequest('tools/call', {
-      name: 'echo',
-      arguments: { text: 'x'.repeat(5 * 1024 * 1024) },
-    });
-    const tooLarge = await rawRequest(t.url, huge);
-    expect(tooLarge.status).toBe(413);
-    expect(tooLarge.json().error.code).toEqual(expect.any(Number));
-  });
+    it('answers server/discover and tools/call without a session, and initialize with one', async () => {
+      const discover = modernRequest('server/discover');
+      const discovered = await rawRequest(t.url, discover);
+      expect(discovered.status).toBe(200);
+      expect(discovered.headers['mcp-session-id']).toBeUndefined();
+      expect(discovered.json().result.supportedVersions).toContain(MODERN_VERSION);
 
-  it('delivers a change published through McpNotifier on an open subscriptions/listen stream', async () => {
-    const listen = modernRequest('subscriptions/listen', {
-      notifications: { toolsListChanged: true },
+      const call = await rawRequest(
+        t.url,
+        modernRequest('tools/call', { name: 'echo', arguments: { text: 'raw' } }),
+      );
+      expect(call.status).toBe(200);
+      expect(call.headers['mcp-session-id']).toBeUndefined();
+      expect(call.json().result.content[0].text).toBe('raw');
+
+      const init = await rawRequest(t.url, { headers: MCP_POST_HEADERS, body: initializeBody() });
+      expect(init.status).toBe(200);
+      expect(init.headers['mcp-session-id']).toEqual(expect.any(String));
     });
-    const stream = await openStream(t.url, { method: 'POST', ...listen });
-    try {
-      expect(stream.status).toBe(200);
-      await stream.waitFor((text) => text.includes('notifications/subscriptions/acknowledged'));
-      expect(t.manager.modernRequests().subscriptions).toBe(1);
-      t.app.get(McpNotifier).toolsChanged();
-      await stream.waitFor((text) => text.includes('notifications/tools/list_changed'));
-    } finally {
-      stream.close();
-    }
-  });
-});
+
+    it('passes the principal to the server of a 2026-07-28 request', async () => {
+      const call = modernRequest('tools/call', { name: 'whoami', arguments: {} });
+      const res = await rawRequest(t.url, {
+        ...call,
+        headers: { ...call.headers, 'x-user': 'ada' },
+      });
+      expect(JSON.parse(res.json().result.content[0].text)).toEqual({
+        era: 'modern',
+        sessionId: null,
+        principal: 'ada',
+      });
+    });
+
+    it('keeps its security and limits on 2026-07-28 requests', async () => {
+      const call = modernRequest('tools/call', { name: 'echo', arguments: { text: 'x' } });
+      const foreign = await rawRequest(t.url, {
+        ...call,
+        headers: { ...call.headers, host: 'evil.example.com' },
+      });
+      expect(foreign.status).toBeGreaterThanOrEqual(400);
+      expect(foreign.status).toBeLessThan(500);
+      expect(foreign.json().error.code).toEqual(expect.any(Number));
+
+      const huge = modernRequest('tools/call', {
+        name: 'echo',
+        arguments: { text: 'x'.repeat(5 * 1024 * 1024) },
+      });
+      const tooLarge = await rawRequest(t.url, huge);
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.json().error.code).toEqual(expect.any(Number));
+    });
+
+    it('delivers a change published through McpNotifier on an open subscriptions/listen stream', async () => {
+      const listen = modernRequest('subscriptions/listen', {
+        notifications: { toolsListChanged: true },
+      });
+      const stream = await openStream(t.url, { method: 'POST', ...listen });
+      try {
+        expect(stream.status).toBe(200);
+        await stream.waitFor((text) => text.includes('notifications/subscriptions/acknowledged'));
+        expect(t.manager.modernRequests().subscriptions).toBe(1);
+        t.app.get(McpNotifier).toolsChanged();
+        await stream.waitFor((text) => text.includes('notifications/tools/list_changed'));
+      } finally {
+        stream.close();
+      }
+    });
+  },
+);
 
 describe('the protocol option', () => {
   it('legacy-only answers a 2026-07-28 request as an SDK v1 endpoint does: 400, -32022, id null', async () => {

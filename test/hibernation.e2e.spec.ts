@@ -5,7 +5,7 @@ import {
 import { filter, firstValueFrom, type Subscription } from 'rxjs';
 import { InMemoryEventStore, type SessionEvent } from '../src/index.js';
 import { waitFor } from './support/wait.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { SESSION_TRANSPORTS, startTestApp, type TestApp } from './support/app.js';
 import { connectClient, textOf } from './support/client.js';
 import {
   sessionHeaders,
@@ -39,7 +39,7 @@ async function connect(t: TestApp) {
   return { ...connected, sessionId: connected.transport.sessionId! };
 }
 
-describe('hibernation', () => {
+describe.each(SESSION_TRANSPORTS)('hibernation, %s transport', (transport) => {
   let t: TestApp;
   let store: InMemoryEventStore;
   let events: SessionEvent[];
@@ -48,7 +48,12 @@ describe('hibernation', () => {
   beforeAll(async () => {
     store = new InMemoryEventStore();
     t = await startTestApp({
-      options: { hibernateAfter: HIBERNATE_AFTER, reapInterval: 3600, eventStore: store },
+      options: {
+        hibernateAfter: HIBERNATE_AFTER,
+        reapInterval: 3600,
+        eventStore: store,
+        transport,
+      },
     });
   });
   beforeEach(() => {
@@ -230,18 +235,25 @@ describe('hibernation', () => {
   });
 });
 
-describe('hibernation on the reaper schedule (real time)', () => {
-  it('hibernates a quiet session without being asked', async () => {
-    const t = await startTestApp({ options: { hibernateAfter: 0.2, reapInterval: 0.1 } });
-    try {
-      const sessionId = await openRawSession(t.url);
-      const hibernated = await firstValueFrom(
-        t.manager.events$.pipe(filter((e) => e.type === 'hibernated' && e.sessionId === sessionId)),
-      );
-      expect(hibernated.at).toBeInstanceOf(Date);
-      expect(t.manager.get(sessionId)?.hibernated).toBe(true);
-    } finally {
-      await t.close();
-    }
-  });
-});
+describe.each(SESSION_TRANSPORTS)(
+  'hibernation on the reaper schedule (real time), %s transport',
+  (transport) => {
+    it('hibernates a quiet session without being asked', async () => {
+      const t = await startTestApp({
+        options: { hibernateAfter: 0.2, reapInterval: 0.1, transport },
+      });
+      try {
+        const sessionId = await openRawSession(t.url);
+        const hibernated = await firstValueFrom(
+          t.manager.events$.pipe(
+            filter((e) => e.type === 'hibernated' && e.sessionId === sessionId),
+          ),
+        );
+        expect(hibernated.at).toBeInstanceOf(Date);
+        expect(t.manager.get(sessionId)?.hibernated).toBe(true);
+      } finally {
+        await t.close();
+      }
+    });
+  },
+);

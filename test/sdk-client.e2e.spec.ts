@@ -7,7 +7,7 @@ import {
   type LoggingMessageNotification,
 } from '@modelcontextprotocol/sdk/types.js';
 import { waitFor } from './support/wait.js';
-import { startTestApp, type TestApp, HTTP_ADAPTERS } from './support/app.js';
+import { startTestApp, type TestApp, ADAPTERS_AND_TRANSPORTS } from './support/app.js';
 import { connectClient, textOf } from './support/client.js';
 
 interface Connected {
@@ -21,14 +21,14 @@ function connect(t: TestApp): Promise<Connected> {
   });
 }
 
-describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
+describe.each(ADAPTERS_AND_TRANSPORTS)('on %s, %s transport', (adapter, transport) => {
   describe.each([
     ['SSE responses', false],
     ['JSON responses', true],
   ])('the SDK client against the module (%s)', (_mode, jsonResponse) => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp({ adapter, options: { jsonResponse, retryInterval: 50 } });
+      t = await startTestApp({ adapter, options: { jsonResponse, retryInterval: 50, transport } });
     });
     afterAll(() => t.close());
 
@@ -63,7 +63,7 @@ describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
   describe('the SDK client: progress and server-to-client requests (SSE)', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp({ adapter });
+      t = await startTestApp({ adapter, options: { transport } });
     });
     afterAll(() => t.close());
 
@@ -106,7 +106,7 @@ describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
   describe('the SDK client: standalone stream and resumption', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp({ adapter, options: { retryInterval: 50 } });
+      t = await startTestApp({ adapter, options: { retryInterval: 50, transport } });
     });
     afterAll(() => t.close());
 
@@ -141,7 +141,7 @@ describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
   describe('the SDK client: server-to-client requests in JSON-response mode', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp({ adapter, options: { jsonResponse: true } });
+      t = await startTestApp({ adapter, options: { jsonResponse: true, transport } });
     });
     afterAll(() => t.close());
 
