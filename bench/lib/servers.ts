@@ -34,11 +34,24 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     env: (mode, maxSessions) => ({
       HOST: '127.0.0.1',
       PORT: '0',
+      MCP_TRANSPORT: 'sdk',
       MCP_JSON_RESPONSE: String(mode === 'json'),
       MCP_STATELESS: String(mode === 'stateless'),
       MCP_MAX_SESSIONS: String(maxSessions),
     }),
     unavailable: () => null,
+  },
+  'ours-native': {
+    label: 'ours, native transport',
+    description:
+      "the same application as ours with `transport: 'native'`: sessions served by the module's Node-native transport instead of the SDK's web-standard one behind the Node/Web bridge",
+    entry: 'ours.js',
+    env: (mode, maxSessions) => ({
+      ...SERVERS.ours.env(mode, maxSessions),
+      MCP_TRANSPORT: 'native',
+    }),
+    unavailable: () => null,
+    onlyWhereNamed: true,
   },
   'ours-fastify': {
     label: 'ours on Fastify',

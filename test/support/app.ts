@@ -31,6 +31,19 @@ export const ADAPTERS_AND_TRANSPORTS = HTTP_ADAPTERS.flatMap((adapter) =>
   SESSION_TRANSPORTS.map((transport) => [adapter, transport] as const),
 );
 
+/**
+ * The session transport that `MCP_TRANSPORT` names (as the sample reads it), so that a whole run
+ * can be made on one transport (`MCP_TRANSPORT=native npm test`); a spec's own choice wins.
+ */
+function transportFromEnv(): McpSessionModuleOptions {
+  const transport = process.env.MCP_TRANSPORT;
+  if (transport === undefined || transport === '') return {};
+  if (transport !== 'sdk' && transport !== 'native') {
+    throw new Error(`MCP_TRANSPORT must be "sdk" or "native", got "${transport}"`);
+  }
+  return { transport };
+}
+
 export interface TestAppOptions {
   /** The HTTP platform. @default 'express' */
   adapter?: HttpAdapterName;
@@ -52,7 +65,7 @@ export async function startTestApp(setup: TestAppOptions = {}): Promise<TestApp>
   @Module({
     imports: [
       ...(setup.schedule === false ? [] : [ScheduleModule.forRoot()]),
-      setup.mcpModule ?? McpSessionModule.forRoot(setup.options ?? {}),
+      setup.mcpModule ?? McpSessionModule.forRoot({ ...transportFromEnv(), ...setup.options }),
       ...(setup.imports ?? []),
     ],
     providers: [

@@ -80,6 +80,15 @@ export class NativeSessionTransport implements McpTransport {
 
   constructor(private readonly options: NativeTransportOptions) {}
 
+  /**
+   * What the transport holds for requests in progress: requests awaiting their answer, and open
+   * responses (POST streams, JSON responses, the standalone stream). Both are zero once every
+   * request has ended.
+   */
+  get held(): { requests: number; responses: number } {
+    return { requests: this.streamOfRequest.size, responses: this.responses.size };
+  }
+
   async start(): Promise<void> {
     if (this.started) throw new Error('Transport already started');
     this.started = true;
