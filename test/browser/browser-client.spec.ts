@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { mcpCorsOptions } from '../../src/index.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { SESSION_TRANSPORTS, startTestApp, type TestApp } from '../support/app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -158,98 +158,101 @@ async function browserInitialize(
   };
 }
 
-describe('a real browser (headless Chromium) as MCP client', () => {
-  let browser: Browser;
-  let allowed: { server: Server; origin: string };
-  let foreign: { server: Server; origin: string };
-  let t: TestApp;
+describe.each(SESSION_TRANSPORTS)(
+  'a real browser (headless Chromium) as MCP client, %s transport',
+  (transport) => {
+    let browser: Browser;
+    let allowed: { server: Server; origin: string };
+    let foreign: { server: Server; origin: string };
+    let t: TestApp;
 
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install it with "apt-get install chromium" (or set CHROMIUM_PATH)`,
-      );
-    }
-    allowed = await servePage();
-    foreign = await servePage();
-    t = await startTestApp({
-      options: { security: { allowedOrigins: [allowed.origin] } },
-      // CORS lets every page read the answers; the module's own origin check decides who gets in.
-      configure: (app) => app.enableCors(mcpCorsOptions(true)),
+    beforeAll(async () => {
+      if (!existsSync(CHROMIUM)) {
+        throw new Error(
+          `Chromium not found at ${CHROMIUM}: install it with "apt-get install chromium" (or set CHROMIUM_PATH)`,
+        );
+      }
+      allowed = await servePage();
+      foreign = await servePage();
+      t = await startTestApp({
+        options: { security: { allowedOrigins: [allowed.origin] }, transport },
+        // CORS lets every page read the answers; the module's own origin check decides who gets in.
+        configure: (app) => app.enableCors(mcpCorsOptions(true)),
+      });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+        ],
+      });
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
+
+    afterAll(async () => {
+      await browser?.close();
+      await t?.close();
+      allowed?.server.close();
+      foreign?.server.close();
     });
-  });
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    allowed?.server.close();
-    foreign?.server.close();
-  });
-
-  it('runs a whole session from an allowed origin with fetch', async () => {
-    const page = await browser.newPage();
-    await page.goto(allowed.origin);
-    const mcpUrl = `${t.url.replace('127.0.0.1', 'localhost')}/mcp`;
-    const report = await page.evaluate(browserFlow, mcpUrl);
-    await page.close();
-    expect(report.map((r) => r.step)).toEqual([
-      'initialize',
-      'initialized',
-      'echo',
-      'streamed sleep',
-      'delete',
-    ]);
-    for (const step of report) expect(step).toMatchObject({ ok: true });
-    expect(t.manager.count()).toBe(0);
-  });
-
-  it('answers the CORS preflight with the MCP headers allowed and the session id exposed', async () => {
-    const response = await fetch(`${t.url}/mcp`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: allowed.origin,
-        'access-control-request-method': 'POST',
-        'access-control-request-headers':
-          'content-type,mcp-session-id,mcp-protocol-version,last-event-id',
-      },
+    it('runs a whole session from an allowed origin with fetch', async () => {
+      const page = await browser.newPage();
+      await page.goto(allowed.origin);
+      const mcpUrl = `${t.url.replace('127.0.0.1', 'localhost')}/mcp`;
+      const report = await page.evaluate(browserFlow, mcpUrl);
+      await page.close();
+      expect(report.map((r) => r.step)).toEqual([
+        'initialize',
+        'initialized',
+        'echo',
+        'streamed sleep',
+        'delete',
+      ]);
+      for (const step of report) expect(step).toMatchObject({ ok: true });
+      expect(t.manager.count()).toBe(0);
     });
-    expect(response.status).toBe(204);
-    const allowedHeaders = response.headers.get('access-control-allow-headers')!.toLowerCase();
-    for (const header of [
-      'mcp-session-id',
-      'mcp-protocol-version',
-      'last-event-id',
-      'content-type',
-    ]) {
-      expect(allowedHeaders).toContain(header);
-    }
-    const post = await fetch(`${t.url}/mcp`, {
-      method: 'DELETE',
-      headers: { origin: allowed.origin },
-    });
-    expect(post.headers.get('access-control-expose-headers')).toBe('Mcp-Session-Id');
-  });
 
-  it('refuses a page from an origin that is not allowed: 403, and no session id', async () => {
-    const page = await browser.newPage();
-    await page.goto(foreign.origin);
-    const mcpUrl = `${t.url.replace('127.0.0.1', 'localhost')}/mcp`;
-    const result = await page.evaluate(browserInitialize, mcpUrl);
-    await page.close();
-    expect(result.status).toBe(403);
-    expect(result.sessionId).toBeNull();
-    expect(result.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000 } });
-    expect(t.manager.count()).toBe(0);
-  });
-});
+    it('answers the CORS preflight with the MCP headers allowed and the session id exposed', async () => {
+      const response = await fetch(`${t.url}/mcp`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: allowed.origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers':
+            'content-type,mcp-session-id,mcp-protocol-version,last-event-id',
+        },
+      });
+      expect(response.status).toBe(204);
+      const allowedHeaders = response.headers.get('access-control-allow-headers')!.toLowerCase();
+      for (const header of [
+        'mcp-session-id',
+        'mcp-protocol-version',
+        'last-event-id',
+        'content-type',
+      ]) {
+        expect(allowedHeaders).toContain(header);
+      }
+      const post = await fetch(`${t.url}/mcp`, {
+        method: 'DELETE',
+        headers: { origin: allowed.origin },
+      });
+      expect(post.headers.get('access-control-expose-headers')).toBe('Mcp-Session-Id');
+    });
+
+    it('refuses a page from an origin that is not allowed: 403, and no session id', async () => {
+      const page = await browser.newPage();
+      await page.goto(foreign.origin);
+      const mcpUrl = `${t.url.replace('127.0.0.1', 'localhost')}/mcp`;
+      const result = await page.evaluate(browserInitialize, mcpUrl);
+      await page.close();
+      expect(result.status).toBe(403);
+      expect(result.sessionId).toBeNull();
+      expect(result.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000 } });
+      expect(t.manager.count()).toBe(0);
+    });
+  },
+);
