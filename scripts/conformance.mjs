@@ -1,12 +1,13 @@
 // Runs the official MCP conformance suite's requirement sets of both protocol eras (2025-11-25,
 // at the session wire, and 2026-07-28, at the sessionless wire) against the same running sample
-// application, in six modes (stateful SSE, stateless, JSON responses, three replicas sharing
-// their sessions on Redis behind a round-robin proxy, stateful SSE on Fastify, and the sample on
-// the SDK v1, which serves the 2025 era only). Checks each mode and set against its
-// expected-failures file, compares the expected failures with the SDK's plain transport, and
-// writes docs/CONFORMANCE.md. Exits non-zero on an unexpected failure, a stale expected failure
-// or a warning nobody has explained; scenarios the suite runs but does not score (extensions,
-// pending) are reported apart. Usage: npm run test:conformance (builds the sample first).
+// application, in seven modes (stateful SSE, stateless, JSON responses, three replicas sharing
+// their sessions on Redis behind a round-robin proxy, stateful SSE on Fastify, sessions on the
+// module's Node-native transport, and the sample on the SDK v1, which serves the 2025 era
+// only). Checks each mode and set against its expected-failures file, compares the expected
+// failures with the SDK's plain transport, and writes docs/CONFORMANCE.md. Exits non-zero on an
+// unexpected failure, a stale expected failure or a warning nobody has explained; scenarios the
+// suite runs but does not score (extensions, pending) are reported apart. Usage:
+// npm run test:conformance (builds the sample first).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,13 @@ const MODES = [
   },
   // The other NestJS HTTP platform: the same wire, so no expected failures.
   { name: 'fastify', title: 'Fastify', env: { MCP_HTTP_ADAPTER: 'fastify' }, sets: BOTH_ERAS },
+  // Sessions on the module's own Node-native transport instead of the SDK's: the same wire.
+  {
+    name: 'native',
+    title: 'native session transport',
+    env: { MCP_TRANSPORT: 'native' },
+    sets: BOTH_ERAS,
+  },
   // The sample's server on the SDK v1, which serves 2025-era sessions only.
   { name: 'sdk-v1', title: 'SDK v1 server', env: { MCP_SDK: 'v1' }, sets: [LEGACY_SET] },
 ];
