@@ -114,6 +114,7 @@ export const SERVERS: Record<ServerId, ServerDef> = {
 export const DEFAULT_SERVERS: readonly ServerId[] = [
   'ours',
   'ours-fastify',
+  'ours-native',
   'baseline',
   'ceiling',
   'rekog',
