@@ -12,6 +12,8 @@ export type {
   McpServerInstance,
 } from './server/mcp-server-factory.interface.js';
 export { SessionManager } from './session/session-manager.service.js';
+export type { EndpointPhase } from './pipeline/admission.js';
+export { McpSessionHealthIndicator, type McpSessionHealth } from './health/mcp-session.health.js';
 export type { SessionInfo } from './session/mcp-session.js';
 export type {
   SessionClosedEvent,

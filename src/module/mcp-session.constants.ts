@@ -7,6 +7,9 @@ export const MCP_EVENT_STORE = Symbol('McpSessionModule:EventStore');
 /** Injection token of the registration's {@link McpTransportFactory}. */
 export const MCP_TRANSPORT_FACTORY = Symbol('McpSessionModule:TransportFactory');
 
+/** Injection token of the registration's `McpTelemetry` (metrics and traces, or nothing). */
+export const MCP_TELEMETRY = Symbol('McpSessionModule:Telemetry');
+
 /** Injection token of this replica's `SessionCluster` membership, or `null` without Redis. */
 export const MCP_SESSION_CLUSTER = Symbol('McpSessionModule:SessionCluster');
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { McpSessionHealthIndicator } from '../health/mcp-session.health.js';
 import { BodyReader } from '../http/body-reader.service.js';
 import { ConfigurableModuleClass } from './mcp-session.module-definition.js';
 import { serverFactoryCheck } from '../server/mcp-server-factory.check.js';
@@ -15,7 +16,13 @@ import { SessionReaper } from '../session/session-reaper.service.js';
  * @publicApi
  */
 @Module({
-  providers: [SessionManager, SessionReaper, BodyReader, serverFactoryCheck],
-  exports: [SessionManager],
+  providers: [
+    SessionManager,
+    SessionReaper,
+    BodyReader,
+    McpSessionHealthIndicator,
+    serverFactoryCheck,
+  ],
+  exports: [SessionManager, McpSessionHealthIndicator],
 })
 export class McpSessionModule extends ConfigurableModuleClass {}

@@ -14,9 +14,12 @@ import {
   MCP_EVENT_STORE,
   MCP_SESSION_CLUSTER,
   MCP_SESSION_OPTIONS,
+  MCP_TELEMETRY,
   MCP_TRANSPORT_FACTORY,
 } from './mcp-session.constants.js';
 import { SdkTransportFactory } from '../server/sdk-transport.factory.js';
+import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
+import { loadTelemetry } from '../telemetry/telemetry.loader.js';
 
 /**
  * The providers one registration builds from its options (`optionsToken`): the resolved options
@@ -37,10 +40,15 @@ export function createMcpSessionProviders(optionsToken: string | symbol): Provid
       useFactory: (options: ResolvedMcpSessionOptions) => new SdkTransportFactory(options),
     },
     {
-      provide: MCP_SESSION_CLUSTER,
+      provide: MCP_TELEMETRY,
       inject: [MCP_SESSION_OPTIONS],
-      useFactory: (options: ResolvedMcpSessionOptions) =>
-        options.sessionStore === 'redis' ? SessionCluster.connect(options.redis) : null,
+      useFactory: (options: ResolvedMcpSessionOptions) => loadTelemetry(options.telemetry),
+    },
+    {
+      provide: MCP_SESSION_CLUSTER,
+      inject: [MCP_SESSION_OPTIONS, MCP_TELEMETRY],
+      useFactory: (options: ResolvedMcpSessionOptions, telemetry: McpTelemetry) =>
+        options.sessionStore === 'redis' ? SessionCluster.connect(options.redis, telemetry) : null,
     },
     {
       provide: SESSION_DIRECTORY,

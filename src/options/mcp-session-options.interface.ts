@@ -87,6 +87,13 @@ export interface McpSessionModuleOptions {
    */
   jsonResponse?: boolean;
   /**
+   * Emit OpenTelemetry metrics and traces (see README, "Observability"), when the optional peer
+   * `@opentelemetry/api` is installed and the application registered a meter or tracer provider
+   * before the module starts. `false` turns them off even then.
+   * @default true
+   */
+  telemetry?: boolean;
+  /**
    * No session tracking: every POST gets a fresh server and transport, torn down after it.
    * `GET` and `DELETE` answer 405.
    * @default false

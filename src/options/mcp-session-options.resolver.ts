@@ -36,6 +36,8 @@ export interface ResolvedMcpSessionOptions {
   redis: Required<RedisConnectionOptions>;
   redisEventStore: RedisEventStoreBounds;
   jsonResponse: boolean;
+  /** Whether to emit OpenTelemetry metrics and traces, when a provider is registered. */
+  telemetry: boolean;
   stateless: boolean;
   security: Required<McpSecurityOptions>;
   retryInterval: number | undefined;
@@ -112,6 +114,7 @@ export function resolveMcpSessionOptions(
       ttlSeconds: options.redis?.ttlSeconds,
     },
     jsonResponse: options.jsonResponse ?? false,
+    telemetry: options.telemetry ?? true,
     stateless,
     security: {
       dnsRebindingProtection: security.dnsRebindingProtection ?? true,

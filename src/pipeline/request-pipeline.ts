@@ -23,6 +23,8 @@ import {
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import type { McpServerSource } from '../server/mcp-server-source.js';
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
+import type { HttpResponse } from '../http/http-response.js';
+import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import { type LiveSession, McpSession, SESSION_ID_PATTERN } from '../session/mcp-session.js';
 import type { SessionLifecycle } from '../session/session-lifecycle.js';
 import type { Admission } from './admission.js';
@@ -52,6 +54,7 @@ export class RequestPipeline {
     private readonly tracker: ResponseTracker,
     private readonly transports: McpTransportFactory,
     private readonly servers: McpServerSource,
+    private readonly telemetry: McpTelemetry,
   ) {}
 
   /** Serves one request; an unexpected failure is logged and answered with 500. */
@@ -66,7 +69,7 @@ export class RequestPipeline {
 
   private async run(request: McpRequest): Promise<void> {
     const refused = this.admission.admit(request);
-    if (refused) return writeJsonRpcError(request.res, refused);
+    if (refused) return this.answer(request.res, refused);
     // The seam for a second protocol era: classify the request here, and add its leg beside
     // these three.
     if (this.options.stateless) return this.serveStateless(request);
@@ -79,10 +82,10 @@ export class RequestPipeline {
   private async serveStateless(request: McpRequest): Promise<void> {
     const { res } = request;
     const unread = await request.readBody(this.options.maxRequestBodySize);
-    if (unread) return writeJsonRpcError(res, unread);
+    if (unread) return this.answer(res, unread);
     if (!findInitialize(request.body)) {
       const versionError = missingSessionError(request);
-      if (versionError !== SESSION_ID_REQUIRED) return writeJsonRpcError(res, versionError);
+      if (versionError !== SESSION_ID_REQUIRED) return this.answer(res, versionError);
     }
     const server = await this.servers.create({
       sessionId: undefined,
@@ -94,20 +97,21 @@ export class RequestPipeline {
     this.lifecycle.holdStatelessServer(server, { transport, requestIds }, res);
     this.tracker.track(res, { kind: 'sessionless' });
     await server.connect(transport);
+    this.telemetry.observeTransport(transport);
     await request.serve(transport);
   }
 
   /** A request without a session id: an `initialize` opens a session, anything else is refused. */
   private async openSession(request: McpRequest): Promise<void> {
     const { res } = request;
-    if (request.method !== 'POST') return writeJsonRpcError(res, missingSessionError(request));
+    if (request.method !== 'POST') return this.answer(res, missingSessionError(request));
     const unread = await request.readBody(this.options.maxRequestBodySize);
-    if (unread) return writeJsonRpcError(res, unread);
+    if (unread) return this.answer(res, unread);
     const initialize = findInitialize(request.body);
-    if (!initialize) return writeJsonRpcError(res, missingSessionError(request));
+    if (!initialize) return this.answer(res, missingSessionError(request));
     const session = this.newSession(request, initialize);
     const refused = await this.directory.reserve(session);
-    if (refused) return writeJsonRpcError(res, refused);
+    if (refused) return this.answer(res, refused);
     let opened = false;
     let live: LiveSession | undefined;
     try {
@@ -147,7 +151,7 @@ export class RequestPipeline {
     let refused: HttpJsonRpcError | undefined;
     if (request.method === 'POST') {
       const unread = await request.readBody(this.options.maxRequestBodySize);
-      if (unread) return writeJsonRpcError(res, unread);
+      if (unread) return this.answer(res, unread);
       requestIds = requestIdsOf(request.body);
       refused = this.admission.admitWork(requestIds);
     }
@@ -164,10 +168,10 @@ export class RequestPipeline {
 
   /** Answers a request whose session is not served here: already answered, refused or expired. */
   private answerUnserved(request: McpRequest, resolution: SessionResolution): void {
-    if (resolution.kind === 'refused') return writeJsonRpcError(request.res, resolution.error);
+    if (resolution.kind === 'refused') return this.answer(request.res, resolution.error);
     if (resolution.kind === 'expired') {
       void this.lifecycle.terminate(resolution.session, resolution.reason);
-      return writeJsonRpcError(request.res, SESSION_NOT_FOUND);
+      return this.answer(request.res, SESSION_NOT_FOUND);
     }
   }
 
@@ -180,9 +184,9 @@ export class RequestPipeline {
   ): Promise<void> {
     const { res, method } = request;
     const unavailable = this.directory.servingRefusal() ?? refused;
-    if (unavailable) return writeJsonRpcError(res, unavailable);
+    if (unavailable) return this.answer(res, unavailable);
     if (method === 'POST') {
-      if (!session.claimRequestIds(requestIds)) return writeJsonRpcError(res, REQUEST_ID_IN_FLIGHT);
+      if (!session.claimRequestIds(requestIds)) return this.answer(res, REQUEST_ID_IN_FLIGHT);
       if (!session.clientInitialized && hasInitializedNotification(request.body)) {
         session.markClientInitialized();
         this.directory.clientInitialized(session);
@@ -198,10 +202,10 @@ export class RequestPipeline {
     } catch (error) {
       if (!this.directory.held.holds(session)) {
         const gone = this.lifecycle.wasReleased(session) ? SESSION_MOVED : SESSION_NOT_FOUND;
-        return writeJsonRpcError(res, gone);
+        return this.answer(res, gone);
       }
       this.logger.error(`Waking session ${session.id} failed`, (error as Error).stack);
-      return writeJsonRpcError(res, SESSION_NOT_RESUMED);
+      return this.answer(res, SESSION_NOT_RESUMED);
     }
     await request.serve(live.transport);
   }
@@ -210,7 +214,7 @@ export class RequestPipeline {
   private async deleteHibernated(session: McpSession, request: McpRequest): Promise<void> {
     const version = request.headers['mcp-protocol-version'];
     if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-      return writeJsonRpcError(
+      return this.answer(
         request.res,
         sdkUnsupportedProtocolVersion(version, SUPPORTED_PROTOCOL_VERSIONS),
       );
@@ -218,6 +222,12 @@ export class RequestPipeline {
     await this.lifecycle.terminate(session, 'deleted');
     request.res.writeHead(200);
     request.res.end();
+  }
+
+  /** Answers an error, counting it when it is a refusal. */
+  private answer(res: HttpResponse, error: HttpJsonRpcError): void {
+    this.telemetry.refused(error);
+    writeJsonRpcError(res, error);
   }
 }
 

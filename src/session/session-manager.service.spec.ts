@@ -9,6 +9,7 @@ import { resolveMcpSessionOptions } from '../options/mcp-session-options.resolve
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
 import { McpSession } from './mcp-session.js';
 import type { SessionEvent } from './session-events.js';
+import { NO_TELEMETRY } from '../telemetry/mcp-telemetry.js';
 import { SessionManager } from './session-manager.service.js';
 
 /** A directory of this process that can also play a cluster's part, as a test directs. */
@@ -49,7 +50,14 @@ async function setUp(factory: unknown = () => fakeServer()) {
     forStatelessRequest: () => fakeTransport(),
   };
   const store = await ModuleEventStore.create({ ...options, eventStore: 'none' }, undefined);
-  const manager = new SessionManager(options, moduleRef, store, directory, transports);
+  const manager = new SessionManager(
+    options,
+    moduleRef,
+    store,
+    directory,
+    transports,
+    NO_TELEMETRY,
+  );
   const events: SessionEvent[] = [];
   manager.events$.subscribe((event) => events.push(event));
   /** A session held here, awake, with `principal`. */

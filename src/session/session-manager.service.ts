@@ -24,15 +24,18 @@ import {
 import {
   MCP_EVENT_STORE,
   MCP_SESSION_OPTIONS,
+  MCP_TELEMETRY,
   MCP_TRANSPORT_FACTORY,
 } from '../module/mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
-import { Admission, EndpointState } from '../pipeline/admission.js';
+import { Admission, EndpointState, type EndpointPhase } from '../pipeline/admission.js';
 import { clientRequest } from '../pipeline/mcp-request.js';
 import { RequestPipeline } from '../pipeline/request-pipeline.js';
 import { ResponseTracker } from '../pipeline/response-tracker.js';
 import { McpServerSource } from '../server/mcp-server-source.js';
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
+import { InMemoryEventStore } from '../event-store/in-memory-event-store.js';
+import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import { LiveSessionBuilder } from './live-session.builder.js';
 import type { McpSession, SessionInfo } from './mcp-session.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
@@ -71,11 +74,12 @@ export class SessionManager
   constructor(
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
     private readonly moduleRef: ModuleRef,
-    @Inject(MCP_EVENT_STORE) events: ModuleEventStore,
+    @Inject(MCP_EVENT_STORE) private readonly events: ModuleEventStore,
     @Inject(SESSION_DIRECTORY) private readonly directory: SessionDirectory,
     @Inject(MCP_TRANSPORT_FACTORY) transports: McpTransportFactory,
+    @Inject(MCP_TELEMETRY) private readonly telemetry: McpTelemetry,
   ) {
-    const builder = new LiveSessionBuilder(transports, events.store, this.servers);
+    const builder = new LiveSessionBuilder(transports, events.store, this.servers, telemetry);
     this.lifecycle = new SessionLifecycle(directory, builder, events.store);
     this.events$ = this.lifecycle.events$;
     this.tracker = new ResponseTracker(directory);
@@ -88,6 +92,7 @@ export class SessionManager
       this.tracker,
       transports,
       this.servers,
+      telemetry,
     );
   }
 
@@ -108,6 +113,14 @@ export class SessionManager
       this.directory.forwarded$.subscribe((request) => void this.pipeline.handle(request)),
       this.directory.lost$.subscribe((lost) => void this.letGo(lost)),
     );
+    const { store } = this.events;
+    const watching = this.telemetry.watch({
+      events$: this.events$,
+      forwarded$: this.directory.forwarded$,
+      held: this.directory.held,
+      eventStore: store instanceof InMemoryEventStore ? store : undefined,
+    });
+    if (watching) this.subscriptions.push(watching);
     return this.directory.start();
   }
 
@@ -161,6 +174,11 @@ export class SessionManager
     return this.pipeline.handle(
       clientRequest(exchange.req, exchange.res, () => resolvePrincipal(exchange.principalSource)),
     );
+  }
+
+  /** Where the endpoint is in its one run: `running` while it serves, `draining` at shutdown. */
+  get phase(): EndpointPhase {
+    return this.state.phase;
   }
 
   /** The open sessions (in a cluster, those this replica holds). */
