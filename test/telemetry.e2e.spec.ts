@@ -51,7 +51,12 @@ describe('telemetry: metrics and traces on the MCP conventions, read by real rea
     telemetry = installTelemetry();
     app = await startTestApp({
       factory,
-      options: { maxSessions: 1, sessionIdleTimeout: 60, hibernateAfter: null },
+      options: {
+        maxSessions: 1,
+        sessionIdleTimeout: 60,
+        hibernateAfter: null,
+        maxRequestBodySize: 10_000,
+      },
     });
   });
 
@@ -90,12 +95,18 @@ describe('telemetry: metrics and traces on the MCP conventions, read by real rea
     await ask(firstId, 3, 'prompts/get', { name: 'greet' });
     expect((await ask(firstId, 4, 'resources/list', {})).error.code).toBe(-32601);
 
-    // Over the cap: refused before any work.
+    // Over the cap, a foreign Host or Origin, a body over the limit: refused before any work.
     const refused = await rawRequest(app.url, {
       headers: MCP_POST_HEADERS,
       body: initializeBody(),
     });
     expect(refused.status).toBe(503);
+    const badHost = { ...sessionHeaders(firstId), host: 'evil.example.com' };
+    expect((await rawRequest(app.url, { headers: badHost, body: '{}' })).status).toBe(421);
+    const badOrigin = { ...sessionHeaders(firstId), origin: 'http://evil.example.com' };
+    expect((await rawRequest(app.url, { headers: badOrigin, body: '{}' })).status).toBe(403);
+    const large = { headers: sessionHeaders(firstId), body: 'x'.repeat(20_000) };
+    expect((await rawRequest(app.url, large)).status).toBe(413);
 
     // Hibernate, then wake with a call; the replayed initialize is not measured.
     expect(await app.manager.hibernate(firstId)).toBe(true);
@@ -165,6 +176,9 @@ describe('telemetry: metrics and traces on the MCP conventions, read by real rea
     ).toBe(1);
     expect(await telemetry.points('mcp.session_manager.requests.refused')).toEqual([
       { attributes: { 'mcp.session_manager.reason': 'cap' }, value: 1 },
+      { attributes: { 'mcp.session_manager.reason': 'host' }, value: 1 },
+      { attributes: { 'mcp.session_manager.reason': 'origin' }, value: 1 },
+      { attributes: { 'mcp.session_manager.reason': 'body_size' }, value: 1 },
     ]);
     expect(await telemetry.value('mcp.session_manager.sessions.rehydrated')).toBe(1);
     expect(await telemetry.value('mcp.session_manager.reaper.sweeps')).toBe(1);

@@ -109,8 +109,11 @@ export class SessionCluster implements OnApplicationShutdown {
     this.beats.complete();
     await this.forwarder.close();
     await this.registry.forgetReplica(this.replicaId).catch(() => undefined);
+    // A connection that cannot say QUIT (Redis is gone) is cut, or it would retry for ever.
     await Promise.all(
-      [this.client.quit(), this.subscriber.quit()].map((quit) => quit.catch(() => undefined)),
+      [this.client, this.subscriber].map((connection) =>
+        connection.quit().catch(() => connection.disconnect()),
+      ),
     );
   }
 
