@@ -1,9 +1,11 @@
 /**
- * Server CPU time per request with the module's telemetry in three states, side by side in one
+ * Server CPU time per request with the module's telemetry in five states, side by side in one
  * run: `absent` (`@opentelemetry/api` cannot be resolved, as when it is not installed), `off` (the
- * API installed, no provider registered: the module measures nothing) and `on` (metrics and traces,
- * as bench/servers/with-opentelemetry.ts sets them up). Each is ours (bench/servers/ours.ts) in
- * its own process; rounds alternate the order. CPU is the server's user + system time (the probe's
+ * API installed, no provider registered: the module measures nothing), `metrics` (a meter provider
+ * only), `sdk` (metrics and traces set up as bench/servers/with-opentelemetry.ts does, with the
+ * module's `telemetry: false`: what the OpenTelemetry SDK alone costs the application) and `on`
+ * (the same setup, the module's telemetry on). Each is ours (bench/servers/ours.ts) in its own
+ * process; rounds alternate the order. CPU is the server's user + system time (the probe's
  * `resource-usage`) around a fixed number of `tools/call echo` requests after a warm-up; the
  * figure per variant is the median over the rounds.
  *
@@ -20,10 +22,13 @@ import type { ResourceSample } from './servers/probe.js';
 
 process.on('exit', killAllChildren);
 
+/** Each variant: the file preloaded into the server, and its environment. */
 const VARIANTS = {
-  absent: 'without-opentelemetry.js',
-  off: undefined,
-  on: 'with-opentelemetry.js',
+  absent: { preload: 'without-opentelemetry.js', env: {} },
+  off: { preload: undefined, env: {} },
+  metrics: { preload: 'with-opentelemetry.js', env: { BENCH_OTEL_SIGNALS: 'metrics' } },
+  sdk: { preload: 'with-opentelemetry.js', env: { MCP_TELEMETRY: 'false' } },
+  on: { preload: 'with-opentelemetry.js', env: {} },
 } as const;
 type Variant = keyof typeof VARIANTS;
 
@@ -32,11 +37,11 @@ const rounds = countOption('rounds', 5);
 
 /** Server CPU microseconds per request of one variant, in one round. */
 async function measure(variant: Variant): Promise<number> {
-  const preload = VARIANTS[variant];
+  const { preload, env } = VARIANTS[variant];
   const server = await launch({
     name: `ours-telemetry-${variant}`,
     entry: 'ours.js',
-    env: SERVERS.ours.env(options.mode, 10_000),
+    env: { ...SERVERS.ours.env(options.mode, 10_000), ...env },
     nodeArgs: preload ? ['--import', pathToFileURL(join(SERVERS_DIR, preload)).href] : [],
   });
   const http = new McpHttp(server.url, options.concurrency);
@@ -54,7 +59,7 @@ async function measure(variant: Variant): Promise<number> {
   }
 }
 
-const samples: Record<Variant, number[]> = { absent: [], off: [], on: [] };
+const samples: Record<Variant, number[]> = { absent: [], off: [], metrics: [], sdk: [], on: [] };
 const order = Object.keys(VARIANTS) as Variant[];
 for (let round = 0; round < rounds; round++) {
   const variants = round % 2 === 0 ? order : [...order].reverse();

@@ -45,6 +45,7 @@ export function mcpSessionOptionsFromConfig(config: ConfigService): McpSessionMo
   return {
     stateless,
     jsonResponse: bool(env('MCP_JSON_RESPONSE'), 'MCP_JSON_RESPONSE'),
+    telemetry: bool(env('MCP_TELEMETRY'), 'MCP_TELEMETRY'),
     sessionIdleTimeout: stateless ? undefined : idleTimeout,
     hibernateAfter: num(env('MCP_HIBERNATE_AFTER'), 'MCP_HIBERNATE_AFTER'),
     reapInterval: num(env('MCP_REAP_INTERVAL'), 'MCP_REAP_INTERVAL'),

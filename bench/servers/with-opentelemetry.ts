@@ -3,7 +3,8 @@
  * application's setup would do before the module starts: a meter provider whose reader collects
  * every 10 s, a tracer provider that batches every span to an exporter, the async-hooks context
  * manager and the W3C propagators. The exporters drop what they get, so the figure is the cost of
- * producing the telemetry in the server, not of shipping it.
+ * producing the telemetry in the server, not of shipping it. With `BENCH_OTEL_SIGNALS=metrics`,
+ * only the meter provider is registered.
  */
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -32,12 +33,6 @@ const spanExporter: SpanExporter = {
   shutdown: async () => undefined,
 };
 
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-propagation.setGlobalPropagator(
-  new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-  }),
-);
 metrics.setGlobalMeterProvider(
   new MeterProvider({
     readers: [
@@ -45,6 +40,14 @@ metrics.setGlobalMeterProvider(
     ],
   }),
 );
-trace.setGlobalTracerProvider(
-  new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: spanExporter })] }),
-);
+if (process.env.BENCH_OTEL_SIGNALS !== 'metrics') {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  );
+  trace.setGlobalTracerProvider(
+    new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: spanExporter })] }),
+  );
+}
