@@ -25,6 +25,16 @@ import { Attr, MCP_DURATION_BUCKETS, Metric } from './telemetry-names.js';
 /** The OpenTelemetry API, loaded when it is installed. */
 export type OpenTelemetryApi = typeof OpenTelemetry;
 
+/** The `error.type` of a request the client cancelled (`notifications/cancelled`). */
+const CANCELLED = 'cancelled';
+
+/** The request a `notifications/cancelled` names, if `message` is one. */
+function cancelledRequestId(message: JSONRPCMessage): RequestId | undefined {
+  if (!('method' in message) || message.method !== 'notifications/cancelled') return undefined;
+  const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof requestId === 'string' || typeof requestId === 'number' ? requestId : undefined;
+}
+
 /** One request between its arrival and its response. */
 interface Operation {
   method: string;
@@ -32,9 +42,6 @@ interface Operation {
   startedAt: number;
   span: Span | undefined;
 }
-
-const SPAN_KIND_SERVER = 1;
-const SPAN_STATUS_ERROR = 2;
 
 /**
  * The telemetry on OpenTelemetry: instruments from the global meter provider (or a no-op meter
@@ -101,7 +108,16 @@ export class OtelTelemetry implements McpTelemetry {
     const send = transport.send.bind(transport);
     if (!receive) return;
     transport.onmessage = (message, extra) => {
-      if (!isRequest(message) || this.muted.has(transport)) return receive(message, extra);
+      if (!isRequest(message) || this.muted.has(transport)) {
+        // A cancelled request gets no response: its measurement ends here.
+        const cancelled = cancelledRequestId(message);
+        const operation = cancelled === undefined ? undefined : pending.get(cancelled);
+        if (operation) {
+          pending.delete(cancelled!);
+          this.complete(operation, CANCELLED);
+        }
+        return receive(message, extra);
+      }
       const { attributes, spanName, meta } = describeOperation(message, extra);
       const operation: Operation = {
         method: message.method,
@@ -115,7 +131,7 @@ export class OtelTelemetry implements McpTelemetry {
       const span = this.tracer.startSpan(
         spanName,
         {
-          kind: SPAN_KIND_SERVER,
+          kind: this.api.SpanKind.SERVER,
           attributes: {
             ...attributes,
             [Attr.requestId]: String(message.id),
@@ -208,9 +224,9 @@ export class OtelTelemetry implements McpTelemetry {
   }
 
   /** Ends a request's measurement with its response. */
-  private complete(operation: Operation, response: JSONRPCMessage): void {
+  private complete(operation: Operation, response: JSONRPCMessage | typeof CANCELLED): void {
     const seconds = (performance.now() - operation.startedAt) / 1000;
-    const errorType = errorTypeOf(operation.method, response);
+    const errorType = response === CANCELLED ? CANCELLED : errorTypeOf(operation.method, response);
     const attributes =
       errorType === undefined
         ? operation.attributes
@@ -220,8 +236,9 @@ export class OtelTelemetry implements McpTelemetry {
     if (!span) return;
     if (errorType !== undefined) {
       span.setAttribute(Attr.errorType, errorType);
-      const message = 'error' in response ? response.error.message : undefined;
-      span.setStatus({ code: SPAN_STATUS_ERROR, message });
+      const message =
+        response !== CANCELLED && 'error' in response ? response.error.message : undefined;
+      span.setStatus({ code: this.api.SpanStatusCode.ERROR, message });
     }
     span.end();
   }
