@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import type { McpSessionModuleOptions } from '../src/index.js';
 
@@ -35,15 +36,43 @@ function sessionStore(value: string | undefined): McpSessionModuleOptions['sessi
 }
 
 /**
+ * The key of `input_required` request state that replicas of the sample share when
+ * `MCP_REQUEST_STATE_KEY` is not set: good for trying replicas out on one machine, never for a
+ * deployment, where every replica must get the same secret from its environment.
+ */
+const SAMPLE_REQUEST_STATE_KEY = 'nestjs-mcp-session sample key: set MCP_REQUEST_STATE_KEY';
+
+function requestStateKey(
+  value: string | undefined,
+  store: McpSessionModuleOptions['sessionStore'],
+): string | undefined {
+  if (value) return value;
+  if (store !== 'redis') return undefined;
+  new Logger('Sample').warn(
+    'MCP_REQUEST_STATE_KEY is not set: the replicas share the sample key. Set a secret of your own in production.',
+  );
+  return SAMPLE_REQUEST_STATE_KEY;
+}
+
+function protocol(value: string | undefined): McpSessionModuleOptions['protocol'] {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'dual' || value === 'legacy-only' || value === 'modern-only') return value;
+  throw new Error(`MCP_PROTOCOL must be "dual", "legacy-only" or "modern-only", got "${value}"`);
+}
+
+/**
  * Reads the sample's `McpSessionModule` options from the environment through `ConfigService`.
  * Unset variables fall back to the module's defaults.
  */
 export function mcpSessionOptionsFromConfig(config: ConfigService): McpSessionModuleOptions {
   const env = (name: string) => config.get<string>(name);
   const stateless = bool(env('MCP_STATELESS'), 'MCP_STATELESS') ?? false;
+  const store = sessionStore(env('MCP_SESSION_STORE'));
   const idleTimeout = num(env('MCP_SESSION_IDLE_TIMEOUT'), 'MCP_SESSION_IDLE_TIMEOUT');
   return {
     stateless,
+    protocol: protocol(env('MCP_PROTOCOL')),
+    requestStateKey: requestStateKey(env('MCP_REQUEST_STATE_KEY'), store),
     jsonResponse: bool(env('MCP_JSON_RESPONSE'), 'MCP_JSON_RESPONSE'),
     telemetry: bool(env('MCP_TELEMETRY'), 'MCP_TELEMETRY'),
     sessionIdleTimeout: stateless ? undefined : idleTimeout,
@@ -51,7 +80,7 @@ export function mcpSessionOptionsFromConfig(config: ConfigService): McpSessionMo
     reapInterval: num(env('MCP_REAP_INTERVAL'), 'MCP_REAP_INTERVAL'),
     maxSessions: num(env('MCP_MAX_SESSIONS'), 'MCP_MAX_SESSIONS'),
     retryInterval: num(env('MCP_RETRY_INTERVAL'), 'MCP_RETRY_INTERVAL'),
-    sessionStore: sessionStore(env('MCP_SESSION_STORE')),
+    sessionStore: store,
     eventStore: eventStore(env('MCP_EVENT_STORE')),
     redis: {
       url: env('REDIS_URL') || undefined,

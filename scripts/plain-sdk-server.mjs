@@ -6,10 +6,10 @@ import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { GreetingService } from '../build/sample/greeting.service.js';
-import { buildEverythingServer } from '../build/sample/mcp/everything-server.js';
+import { buildEverythingServerV1 } from '../build/sample/mcp/everything-server.v1.js';
 
 const mode = process.argv[2];
-const newServer = () => buildEverythingServer({ greetings: new GreetingService() });
+const newServer = () => buildEverythingServerV1({ greetings: new GreetingService() });
 const app = createMcpExpressApp();
 const transports = new Map();
 

@@ -11,10 +11,13 @@ export type {
   McpServerFactory,
   McpServerInstance,
 } from './server/mcp-server-factory.interface.js';
+export type { McpRequestStateCodec, McpServerEra } from './server/mcp-server-factory.interface.js';
 export { SessionManager } from './session/session-manager.service.js';
 export type { EndpointPhase } from './pipeline/admission.js';
 export { McpSessionHealthIndicator, type McpSessionHealth } from './health/mcp-session.health.js';
-export type { SessionInfo } from './session/mcp-session.js';
+export type { ModernRequestCounts } from './modern/modern-request-counts.js';
+export { McpNotifier } from './modern/mcp-notifier.service.js';
+export type { SessionInfo } from './session/session-info.js';
 export type {
   SessionClosedEvent,
   SessionCloseReason,
@@ -42,4 +45,7 @@ export type { RedisClient, RedisPipeline } from './redis/redis-client.js';
 export { resolveDefaultPrincipal } from './http/principal.js';
 export type { PlatformRequest, PlatformResponse } from './http/platform-exchange.js';
 export { mcpCorsOptions } from './http/cors.js';
-export { lazyJsonSchemaValidator } from './server/lazy-json-schema-validator.js';
+export {
+  lazyJsonSchemaValidator,
+  type JsonSchemaValidatorProvider,
+} from './server/lazy-json-schema-validator.js';

@@ -440,17 +440,27 @@ describe('a factory that misbehaves at run time', () => {
       () => {
         throw new Error('boom');
       },
+      /failed when McpSessionModule called it at bootstrap.*: boom/,
     ],
-    ['returns something else', () => ({ connect: 'no' }) as unknown as McpServer],
-  ])('answers 500 when the factory %s', async (_name, factory) => {
-    const t = await startTestApp({ factory: factory as McpServerFactory });
+    [
+      'returns something else',
+      () => ({ connect: 'no' }) as unknown as McpServer,
+      /returned an instance of Object, not an McpServer or Server/,
+    ],
+  ])('fails the bootstrap when the factory %s, saying why', async (_name, factory, message) => {
+    @Module({
+      imports: [ScheduleModule.forRoot(), McpSessionModule.forRoot({})],
+      providers: [{ provide: MCP_SERVER_FACTORY, useValue: factory }],
+    })
+    class MisbehavingFactory {}
+    const app = await NestFactory.create(MisbehavingFactory, {
+      logger: false,
+      abortOnError: false,
+    });
     try {
-      const res = await rawRequest(t.url, { headers: MCP_POST_HEADERS, body: initializeBody() });
-      expect(res.status).toBe(500);
-      expect(res.json().error.code).toBe(-32603);
-      expect(t.manager.count()).toBe(0);
+      await expect(app.init()).rejects.toThrow(message);
     } finally {
-      await t.close();
+      await app.close();
     }
   });
 });

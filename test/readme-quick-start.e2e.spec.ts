@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { connectV2Client } from './support/modern.js';
 import { rawRequest, sessionHeaders } from './support/http.js';
 import { commandsOf, quickStartBlocks, type QuickStartBlock } from './support/readme-blocks.js';
 
@@ -158,15 +159,16 @@ describe('README Quick start, from a packed tarball', () => {
     expect(files.filter((file) => /\.spec\.|\/src\//.test(file))).toEqual([]);
   });
 
-  it('compiles strictly, with library checks, and without the optional ioredis', async () => {
+  it('compiles strictly, with library checks, without the optional ioredis and SDK v1', async () => {
     expect(existsSync(join(appDir, 'node_modules', 'ioredis'))).toBe(false);
+    expect(existsSync(join(appDir, 'node_modules', '@modelcontextprotocol', 'sdk'))).toBe(false);
     const [compile] = commandsOf(block('run'));
     expect(compile.slice(0, 2)).toEqual(['npx', 'tsc']);
 
     await sh([...compile, ...STRICT_CONSUMER], appDir);
   }, 180_000);
 
-  it('serves the MCP endpoint: call, DELETE, 404, and exits 0 on SIGTERM', async () => {
+  it('serves both eras: a 2026-07-28 call, a session (call, DELETE, 404), and exits 0 on SIGTERM', async () => {
     const [, start] = commandsOf(block('run'));
     expect(start[0]).toBe('node');
     const port = await freePort();
@@ -187,6 +189,11 @@ describe('README Quick start, from a packed tarball', () => {
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
+
+      const modern = await connectV2Client(base, 'pinned');
+      const answer = await modern.client.callTool({ name: 'greet', arguments: { name: 'Bo' } });
+      expect(answer.content).toEqual([{ type: 'text', text: 'Hello, Bo!' }]);
+      await modern.client.close();
 
       const client = new Client({ name: 'quick-start-client', version: '1.0.0' });
       const transport = new StreamableHTTPClientTransport(new URL('/mcp', base));

@@ -175,9 +175,9 @@ describe.each(HTTP_ADAPTERS)('on %s', (adapter) => {
 
     it('runs once: a second start of the same manager is refused', async () => {
       const t = await startTestApp({ adapter });
-      expect(() => t.manager.onModuleInit()).toThrow(/runs once/);
+      await expect(t.manager.onModuleInit()).rejects.toThrow(/runs once/);
       await t.close();
-      expect(() => t.manager.onModuleInit()).toThrow(/already been shut down.*runs once/);
+      await expect(t.manager.onModuleInit()).rejects.toThrow(/already been shut down.*runs once/);
     });
   });
 });

@@ -38,6 +38,36 @@ export const ECHO_BODY = JSON.stringify({
   params: { name: 'echo', arguments: { text: ECHO_TEXT } },
 });
 
+/** The sessionless protocol revision, whose requests carry their own version and capabilities. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/**
+ * The headers of a 2026-07-28 `tools/call echo`: no session, the revision, and the routing headers
+ * that repeat the body's method and tool name.
+ */
+export const MODERN_ECHO_HEADERS: Record<string, string> = {
+  ...POST_HEADERS,
+  'mcp-protocol-version': MODERN_PROTOCOL_VERSION,
+  'mcp-method': 'tools/call',
+  'mcp-name': 'echo',
+};
+
+/** A 2026-07-28 `tools/call echo`: no initialize before it, everything it needs in `_meta`. */
+export const MODERN_ECHO_BODY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: {
+    name: 'echo',
+    arguments: { text: ECHO_TEXT },
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
+    },
+  },
+});
+
 /** True when a response body (JSON or SSE) carries the echo result. */
 export function isEchoResult(body: string): boolean {
   return body.includes(`"text":"${ECHO_TEXT}"`) && body.includes('"result"');
@@ -160,6 +190,17 @@ export class McpHttp {
     const reply = await this.send('POST', headers, ECHO_BODY);
     if (reply.status !== 200 || !isEchoResult(reply.body)) {
       throw new Error(`tools/call echo answered ${reply.status}: ${reply.body.slice(0, 300)}`);
+    }
+    return reply;
+  }
+
+  /** A 2026-07-28 tools/call echo; returns the raw reply after checking it carries the result. */
+  async modernEcho(): Promise<HttpReply> {
+    const reply = await this.send('POST', MODERN_ECHO_HEADERS, MODERN_ECHO_BODY);
+    if (reply.status !== 200 || !isEchoResult(reply.body)) {
+      throw new Error(
+        `tools/call echo at ${MODERN_PROTOCOL_VERSION} answered ${reply.status}: ${reply.body.slice(0, 300)}`,
+      );
     }
     return reply;
   }

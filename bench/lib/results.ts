@@ -9,6 +9,7 @@ export const SERVER_IDS = [
   'baseline',
   'ceiling',
   'rekog',
+  'sdk-handler',
   'nest-sdk',
 ] as const;
 export type ServerId = (typeof SERVER_IDS)[number];

@@ -76,6 +76,17 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     env: (mode) => ({ BENCH_MODE: mode }),
     unavailable: () => missing('@rekog/mcp-nest') ?? missing('@nestjs/microservices'),
   },
+  'sdk-handler': {
+    label: 'SDK v2 handler',
+    description:
+      "the SDK v2's own `createMcpHandler` (`legacy: 'reject'`) behind `toNodeHandler` on a bare node:http server: " +
+      '2026-07-28 requests only, stateless, a fresh server per request; in the modern scenario (bench/servers/sdk-handler.ts)',
+    entry: 'sdk-handler.js',
+    env: () => ({}),
+    unavailable: () =>
+      missing('@modelcontextprotocol/server') ?? missing('@modelcontextprotocol/node'),
+    onlyWhereNamed: true,
+  },
   'nest-sdk': {
     label: 'Nest + SDK (diagnostic)',
     description:
@@ -93,6 +104,7 @@ export const DEFAULT_SERVERS: readonly ServerId[] = [
   'baseline',
   'ceiling',
   'rekog',
+  'sdk-handler',
 ];
 
 export interface StartOptions {

@@ -28,6 +28,7 @@ const COLORS: Record<ServerId, string> = {
   baseline: '#4a5568',
   ceiling: '#a0aec0',
   rekog: '#3182ce',
+  'sdk-handler': '#38a169',
   'nest-sdk': '#d69e2e',
 };
 

@@ -1,22 +1,49 @@
 import { fmt } from '../lib/log.js';
 import { loadProblems, runLoad } from '../lib/load.js';
-import { boundedPool, ECHO_BODY, isEchoResult, McpHttp, SESSION_HEADERS } from '../lib/mcp-http.js';
+import {
+  boundedPool,
+  ECHO_BODY,
+  isEchoResult,
+  McpHttp,
+  MODERN_ECHO_BODY,
+  MODERN_ECHO_HEADERS,
+  MODERN_PROTOCOL_VERSION,
+  SESSION_HEADERS,
+} from '../lib/mcp-http.js';
 import { startServer, type Mode } from '../lib/servers.js';
 import { percentile } from '../lib/stats.js';
-import { SERVER_IDS } from '../lib/results.js';
+import { SERVER_IDS, type ServerId } from '../lib/results.js';
 import { alternate, type Scenario, type ScenarioContext } from './scenario.js';
 
 /** Requests sent one at a time after the measured window, for the latency of an idle server. */
 const SOLO_REQUESTS = 200;
 
+/**
+ * What the load sends: 2025-era calls (over sessions unless the mode is stateless), or 2026-07-28
+ * requests, which need no session whatever the mode.
+ */
+type Wire = '2025' | 'modern';
+
+/** The servers that keep 2025-era sessions (the SDK v2 handler has none). */
+const SESSION_SERVERS: readonly ServerId[] = SERVER_IDS.filter((id) => id !== 'sdk-handler');
+
+/** One `tools/call echo` of the given wire, over the session if there is one. */
+function echo(http: McpHttp, wire: Wire, sessionId: string | undefined): Promise<unknown> {
+  return wire === 'modern' ? http.modernEcho() : http.echo(sessionId);
+}
+
 /** The latency of `tools/call echo` sent one at a time over one session (none if stateless). */
-async function soloLatency(url: string, sessionId: string | undefined): Promise<number[]> {
+async function soloLatency(
+  url: string,
+  wire: Wire,
+  sessionId: string | undefined,
+): Promise<number[]> {
   const http = new McpHttp(url, 1);
   try {
     const samples: number[] = [];
     for (let i = 0; i < SOLO_REQUESTS; i++) {
       const began = performance.now();
-      await http.echo(sessionId);
+      await echo(http, wire, sessionId);
       samples.push(performance.now() - began);
     }
     return samples;
@@ -25,15 +52,31 @@ async function soloLatency(url: string, sessionId: string | undefined): Promise<
   }
 }
 
-/** Throughput and latency of `tools/call echo`, over established sessions or stateless. */
-function throughput(mode: Mode, id: string, title: string, method: string): Scenario {
+/**
+ * Throughput and latency of `tools/call echo`: 2025-era calls over established sessions or
+ * stateless, or 2026-07-28 requests (`wire: 'modern'`) to servers started in `mode`.
+ */
+function throughput(
+  mode: Mode,
+  id: string,
+  title: string,
+  method: string,
+  wire: Wire = '2025',
+): Scenario {
+  const sessions = wire === '2025' && mode !== 'stateless';
   const scenario: Scenario = {
     id,
     title,
     method,
     // @rekog/mcp-nest is compared in its stateful mode, as the issue asks. Ours runs on both
-    // NestJS HTTP platforms here, and only here.
-    servers: mode === 'stateless' ? ['ours', 'ours-fastify', 'baseline', 'ceiling'] : SERVER_IDS,
+    // NestJS HTTP platforms here, and only here. The 2026-07-28 revision is served by the SDK v2
+    // handler and by the dual-era servers.
+    servers:
+      wire === 'modern'
+        ? ['ours', 'ours-fastify', 'sdk-handler', 'rekog']
+        : mode === 'stateless'
+          ? ['ours', 'ours-fastify', 'baseline', 'ceiling']
+          : SESSION_SERVERS,
     estimateSeconds: (c, servers) => c.rounds * servers * (c.warmupSeconds + c.measureSeconds + 3),
     run: (context: ScenarioContext) =>
       alternate(scenario, context, async (server, round) => {
@@ -47,27 +90,34 @@ function throughput(mode: Mode, id: string, title: string, method: string): Scen
           const http = new McpHttp(child.url, 16);
           let sessionIds: string[] = [];
           try {
-            if (mode !== 'stateless') {
+            if (sessions) {
               sessionIds = await boundedPool(config.sessions, 16, context.deadline, () =>
                 http.openSession(),
               );
             }
-            // Every session answers the call correctly before the load starts.
+            // Every session answers the call correctly before the load starts. A server that
+            // does not speak the revision is left out of the scenario, and the report says why.
             const checks = Math.max(sessionIds.length, 1);
-            await boundedPool(checks, 16, context.deadline, (i) => http.echo(sessionIds[i]));
+            await boundedPool(checks, 16, context.deadline, (i) =>
+              echo(http, wire, sessionIds[i]),
+            ).catch((error: Error) => {
+              if (wire !== 'modern') throw error;
+              throw new Error(
+                `${server} does not serve ${MODERN_PROTOCOL_VERSION} requests (${error.message})`,
+              );
+            });
           } finally {
             http.destroy();
           }
           const load = {
             url: child.url,
             connections: config.sessions,
-            body: ECHO_BODY,
-            headers: SESSION_HEADERS,
+            body: wire === 'modern' ? MODERN_ECHO_BODY : ECHO_BODY,
+            headers: wire === 'modern' ? MODERN_ECHO_HEADERS : SESSION_HEADERS,
             // One session per connection, so every session carries its share of the load.
-            perConnectionHeaders:
-              mode === 'stateless'
-                ? undefined
-                : sessionIds.map((sessionId) => ({ 'mcp-session-id': sessionId })),
+            perConnectionHeaders: sessions
+              ? sessionIds.map((sessionId) => ({ 'mcp-session-id': sessionId }))
+              : undefined,
             verify: isEchoResult,
           };
           await runLoad({ ...load, durationSeconds: config.warmupSeconds });
@@ -78,7 +128,7 @@ function throughput(mode: Mode, id: string, title: string, method: string): Scen
           const responses = r.ok + r.non2xx;
           const cpuPerRequest = ((await child.call<number>('cpu')) - cpuBefore) / responses;
           const loadCpuPerRequest = (loadCpu.user + loadCpu.system) / responses;
-          const solo = await soloLatency(child.url, sessionIds[0]);
+          const solo = await soloLatency(child.url, wire, sessionIds[0]);
           const figure = { scenario: id };
           results.record(
             {
@@ -201,4 +251,20 @@ export const stateless = throughput(
     'initialize over 64 connections, as a stateless client may. @rekog/mcp-nest is compared in ' +
     'its stateful mode only. ' +
     FIGURES_NOTE,
+);
+
+export const modern = throughput(
+  'json',
+  'modern',
+  'tools/call at the 2026-07-28 revision — no session, a fresh server per request',
+  `autocannon sends \`tools/call echo\` as a ${MODERN_PROTOCOL_VERSION} client does: no ` +
+    '`initialize`, no session; each POST carries the revision, the client capabilities and ' +
+    'the client info in `params._meta`, and the headers `MCP-Protocol-Version`, `Mcp-Method: ' +
+    'tools/call` and `Mcp-Name: echo`; 64 connections, one request in flight per connection. ' +
+    "Every server answers with a fresh MCP server per request: the SDK v2's own " +
+    '`createMcpHandler` on bare node:http, and the dual-era servers (ours, started with ' +
+    'sessions and JSON responses for 2025-era clients; @rekog/mcp-nest in its default dual ' +
+    'protocol mode). A server that does not serve the revision is left out, with its answer. ' +
+    FIGURES_NOTE,
+  'modern',
 );

@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { z } from 'zod';
 // The module itself, not the package index: servers that do not use Nest do not load it.
 import { lazyJsonSchemaValidator } from '../../src/server/lazy-json-schema-validator.js';
@@ -11,7 +12,9 @@ import { lazyJsonSchemaValidator } from '../../src/server/lazy-json-schema-valid
 export function createEchoServer({ lazyValidator = false } = {}): McpServer {
   const server = new McpServer(
     { name: 'bench', version: '1.0.0' },
-    lazyValidator ? { jsonSchemaValidator: lazyJsonSchemaValidator() } : undefined,
+    lazyValidator
+      ? { jsonSchemaValidator: lazyJsonSchemaValidator(() => new AjvJsonSchemaValidator()) }
+      : undefined,
   );
   server.registerTool(
     'echo',

@@ -1,4 +1,4 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '../protocol/json-rpc.js';
 import type { SessionCloseReason } from '../session/session-events.js';
 
 /** A request to a session, forwarded by the replica that received it to the one that owns it. */

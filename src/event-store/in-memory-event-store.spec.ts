@@ -1,18 +1,17 @@
-import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { EventId, JsonRpcMessage, StreamId } from '../protocol/json-rpc.js';
 import { InMemoryEventStore } from './in-memory-event-store.js';
 import { type SessionEventStore, scopeEventStore } from './session-event-store.interface.js';
 
 /** A notification whose serialized size depends only on the width of `label`. */
-function note(label: string): JSONRPCMessage {
+function note(label: string): JsonRpcMessage {
   return { jsonrpc: '2.0', method: 'notifications/message', params: { label } };
 }
 
 /** The priming event the SDK stores before a stream's first message. */
-const PRIMING = {} as JSONRPCMessage;
+const PRIMING = {} as JsonRpcMessage;
 
 /** What the store charges against `maxTotalBytes` for one event. */
-function sizeOf(message: JSONRPCMessage): number {
+function sizeOf(message: JsonRpcMessage): number {
   return Buffer.byteLength(JSON.stringify(message)) + InMemoryEventStore.EVENT_OVERHEAD_BYTES;
 }
 
@@ -20,7 +19,7 @@ function sizeOf(message: JSONRPCMessage): number {
 const STREAM = InMemoryEventStore.STREAM_OVERHEAD_BYTES;
 
 /** A notification that costs more than a stream record, so that events dominate the bound. */
-function bulky(label: string): JSONRPCMessage {
+function bulky(label: string): JsonRpcMessage {
   return {
     jsonrpc: '2.0',
     method: 'notifications/message',
@@ -55,7 +54,7 @@ async function storeAll(
   sessionId: string,
   streamId: StreamId,
   labels: string[],
-  make: (label: string) => JSONRPCMessage = note,
+  make: (label: string) => JsonRpcMessage = note,
 ): Promise<EventId[]> {
   const ids: EventId[] = [];
   for (const label of labels) ids.push(await store.storeEvent(sessionId, streamId, make(label)));
@@ -601,7 +600,7 @@ describe('scopeEventStore', () => {
     await a.storeEvent('st', note('a2'));
     await b.storeEvent('st', note('b1'));
 
-    const sent: [EventId, JSONRPCMessage][] = [];
+    const sent: [EventId, JsonRpcMessage][] = [];
     const streamId = await a.replayEventsAfter(a1, {
       send: async (id, message) => {
         sent.push([id, message]);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { EventId, JsonRpcMessage, StreamId } from '../protocol/json-rpc.js';
 import { flatString } from '../shared/flat-string.js';
 import type { SessionEventStore } from './session-event-store.interface.js';
 
@@ -117,7 +116,7 @@ export class InMemoryEventStore implements SessionEventStore {
   async storeEvent(
     sessionId: string,
     streamId: StreamId,
-    message: JSONRPCMessage,
+    message: JsonRpcMessage,
   ): Promise<EventId> {
     const log = this.logFor(sessionId, streamId);
     const json = flatString(JSON.stringify(message));
@@ -142,7 +141,7 @@ export class InMemoryEventStore implements SessionEventStore {
   async replayEventsAfter(
     sessionId: string,
     lastEventId: EventId,
-    send: (eventId: EventId, message: JSONRPCMessage) => Promise<void>,
+    send: (eventId: EventId, message: JsonRpcMessage) => Promise<void>,
   ): Promise<StreamId> {
     const found = this.locate(sessionId, lastEventId);
     if (!found) throw new Error(`Unknown event id for this session: ${lastEventId}`);
@@ -152,7 +151,7 @@ export class InMemoryEventStore implements SessionEventStore {
     const missed = log.events.slice(firstMissed - log.firstSeq);
     for (const [offset, json] of missed.entries()) {
       if (json === PRIMING_JSON) continue;
-      const message = JSON.parse(json) as JSONRPCMessage;
+      const message = JSON.parse(json) as JsonRpcMessage;
       await send(`${log.token}${EVENT_ID_SEPARATOR}${firstMissed + offset}`, message);
     }
     return log.streamId;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { EventId, JsonRpcMessage, StreamId } from '../protocol/json-rpc.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import {
   connectRedis,
@@ -120,7 +119,7 @@ export class RedisEventStore implements SessionEventStore {
   async storeEvent(
     sessionId: string,
     streamId: StreamId,
-    message: JSONRPCMessage,
+    message: JsonRpcMessage,
   ): Promise<EventId> {
     const key = this.streamKey(sessionId, streamId);
     const index = this.indexKey(sessionId);
@@ -145,7 +144,7 @@ export class RedisEventStore implements SessionEventStore {
   async replayEventsAfter(
     sessionId: string,
     lastEventId: EventId,
-    send: (eventId: EventId, message: JSONRPCMessage) => Promise<void>,
+    send: (eventId: EventId, message: JsonRpcMessage) => Promise<void>,
   ): Promise<StreamId> {
     const parsed = this.parse(sessionId, lastEventId);
     const key = parsed && this.streamKey(sessionId, parsed.streamId);
@@ -164,7 +163,7 @@ export class RedisEventStore implements SessionEventStore {
       )) as StreamEntry[];
       for (const [redisId, [, json]] of entries) {
         if (json === PRIMING_JSON) continue;
-        await send(`${tag}.${parsed.streamId}:${redisId}`, JSON.parse(json) as JSONRPCMessage);
+        await send(`${tag}.${parsed.streamId}:${redisId}`, JSON.parse(json) as JsonRpcMessage);
       }
       if (entries.length < REPLAY_BATCH) return parsed.streamId;
       after = entries[entries.length - 1][0];

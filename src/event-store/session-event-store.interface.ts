@@ -1,9 +1,4 @@
-import type {
-  EventId,
-  EventStore,
-  StreamId,
-} from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { EventId, JsonRpcMessage, StreamId } from '../protocol/json-rpc.js';
 
 /**
  * A store of SSE events that makes streams resumable, scoped by session: an event id never
@@ -16,7 +11,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
  */
 export interface SessionEventStore {
   /** Stores a message sent on a stream of the session and returns its new event id. */
-  storeEvent(sessionId: string, streamId: StreamId, message: JSONRPCMessage): Promise<EventId>;
+  storeEvent(sessionId: string, streamId: StreamId, message: JsonRpcMessage): Promise<EventId>;
   /** The stream the event belongs to, or `undefined` when it is unknown to this session. */
   getStreamIdForEventId(sessionId: string, eventId: EventId): Promise<StreamId | undefined>;
   /**
@@ -26,7 +21,7 @@ export interface SessionEventStore {
   replayEventsAfter(
     sessionId: string,
     lastEventId: EventId,
-    send: (eventId: EventId, message: JSONRPCMessage) => Promise<void>,
+    send: (eventId: EventId, message: JsonRpcMessage) => Promise<void>,
   ): Promise<StreamId>;
   /** Deletes every event of the session; called when the session ends. */
   purgeSession(sessionId: string): Promise<void>;
@@ -34,8 +29,18 @@ export interface SessionEventStore {
   close?(): Promise<void>;
 }
 
+/** The event store of one session's transport: the shape of the SDK's `EventStore`. */
+export interface ScopedEventStore {
+  storeEvent(streamId: StreamId, message: JsonRpcMessage): Promise<EventId>;
+  getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined>;
+  replayEventsAfter(
+    lastEventId: EventId,
+    options: { send: (eventId: EventId, message: JsonRpcMessage) => Promise<void> },
+  ): Promise<StreamId>;
+}
+
 /** Adapts a session-scoped store to the SDK's `EventStore` for the transport of one session. */
-export function scopeEventStore(store: SessionEventStore, sessionId: string): EventStore {
+export function scopeEventStore(store: SessionEventStore, sessionId: string): ScopedEventStore {
   return {
     storeEvent: (streamId, message) => store.storeEvent(sessionId, streamId, message),
     getStreamIdForEventId: (eventId) => store.getStreamIdForEventId(sessionId, eventId),

@@ -1,9 +1,5 @@
-import {
-  isInitializeRequest,
-  isInitializedNotification,
-  type InitializeRequest,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { IncomingMessage } from 'node:http';
+import type { InitializeRequest } from '../protocol/json-rpc.js';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import {
   EMPTY_BATCH,
   NOT_ACCEPTABLE,
@@ -11,20 +7,29 @@ import {
   UNSUPPORTED_MEDIA_TYPE,
   type HttpJsonRpcError,
 } from './json-rpc-error.js';
+import { isInitializeRequest, isInitializedNotification } from '../protocol/legacy-protocol.js';
 import { readRequestBody } from './request-body.js';
 
 /**
- * Checks `Accept` and `Content-Type` as the SDK transport does, then reads the body within
- * `limit` bytes and parses it as JSON.
+ * Checks that a 2025-era POST accepts both JSON and SSE responses, as the SDK's session transport
+ * does; the error to answer, if not.
+ */
+export function checkSessionAccept(headers: IncomingHttpHeaders): HttpJsonRpcError | undefined {
+  const accept = headers.accept ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+    return NOT_ACCEPTABLE;
+  }
+  return undefined;
+}
+
+/**
+ * Checks `Content-Type` as the SDK transports do, then reads the body within `limit` bytes and
+ * parses it as JSON.
  */
 export async function readJsonRpcBody(
   req: IncomingMessage,
   limit: number,
 ): Promise<{ body: unknown } | { error: HttpJsonRpcError }> {
-  const accept = req.headers.accept ?? '';
-  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-    return { error: NOT_ACCEPTABLE };
-  }
   const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (contentType !== 'application/json') {
     return { error: UNSUPPORTED_MEDIA_TYPE };
@@ -72,18 +77,10 @@ export function requestIdsOf(body: unknown): Array<string | number> {
 
 /** True when the body holds the client's `notifications/initialized`. */
 export function hasInitializedNotification(body: unknown): boolean {
-  // The method check first: the SDK's guard is a schema parse, costly when it fails.
-  return messagesOf(body).some(
-    (m) =>
-      (m as { method?: unknown } | null)?.method === 'notifications/initialized' &&
-      isInitializedNotification(m),
-  );
+  return messagesOf(body).some(isInitializedNotification);
 }
 
 /** The `initialize` request in the body, if there is one. */
 export function findInitialize(body: unknown): InitializeRequest | undefined {
-  return messagesOf(body).find(
-    (m): m is InitializeRequest =>
-      (m as { method?: unknown } | null)?.method === 'initialize' && isInitializeRequest(m),
-  );
+  return messagesOf(body).find(isInitializeRequest);
 }

@@ -1,22 +1,31 @@
 import { getRequestListener } from '@hono/node-server';
-import type { McpTransport } from '../server/mcp-transport.interface.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '../protocol/json-rpc.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * Serves a Node request with a web-standard transport, through the same Node/Web bridge the
- * SDK's own Node transport uses. `body` is the already parsed JSON-RPC body of a POST.
+ * A web-standard handler of one request: a session transport's `handleRequest`, or the SDK v2's
+ * handler of 2026-07-28 requests. `parsedBody` is the body the endpoint has read already.
+ */
+export type WebHandler = (
+  request: Request,
+  extra: { parsedBody?: unknown; authInfo?: AuthInfo },
+) => Promise<Response>;
+
+/**
+ * Serves a Node request with a web-standard handler, through the same Node/Web bridge the SDK's
+ * own Node transport uses. `body` is the already parsed JSON-RPC body of a POST; `authInfo`, the
+ * request's authentication as the SDK is to see it.
  */
 export async function serveNodeRequest(
-  transport: McpTransport,
+  handle: WebHandler,
   req: IncomingMessage,
   res: ServerResponse,
   body: unknown,
+  authInfo: AuthInfo | undefined,
 ): Promise<void> {
-  const authInfo = (req as IncomingMessage & { auth?: AuthInfo }).auth;
   const listener = getRequestListener(
     async (request) => {
-      const response = await transport.handleRequest(request, { parsedBody: body, authInfo });
+      const response = await handle(request, { parsedBody: body, authInfo });
       if (req.httpVersion === '1.1') streamAsItComes(response, res);
       return response;
     },

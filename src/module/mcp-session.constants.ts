@@ -10,6 +10,19 @@ export const MCP_TRANSPORT_FACTORY = Symbol('McpSessionModule:TransportFactory')
 /** Injection token of the registration's `McpTelemetry` (metrics and traces, or nothing). */
 export const MCP_TELEMETRY = Symbol('McpSessionModule:Telemetry');
 
+/** Injection token of the SDK lines installed beside the module ({@link SdkLines}). */
+export const MCP_SDK_LINES = Symbol('McpSessionModule:SdkLines');
+
+/**
+ * Injection token of the event bus of `subscriptions/listen` streams (the SDK v2's
+ * `ServerEventBus`: in-process, or on Redis with `sessionStore: 'redis'`), or `null` when
+ * 2026-07-28 requests cannot be served.
+ */
+export const MCP_SERVER_EVENT_BUS = Symbol('McpSessionModule:ServerEventBus');
+
+/** Injection token of the codec of `input_required` request state, or `undefined`. */
+export const MCP_REQUEST_STATE_CODEC = Symbol('McpSessionModule:RequestStateCodec');
+
 /** Injection token of this replica's `SessionCluster` membership, or `null` without Redis. */
 export const MCP_SESSION_CLUSTER = Symbol('McpSessionModule:SessionCluster');
 

@@ -5,6 +5,7 @@ import { ConfigurableModuleClass } from './mcp-session.module-definition.js';
 import { serverFactoryCheck } from '../server/mcp-server-factory.check.js';
 import { SessionManager } from '../session/session-manager.service.js';
 import { SessionReaper } from '../session/session-reaper.service.js';
+import { McpNotifier } from '../modern/mcp-notifier.service.js';
 
 /**
  * Manages MCP Streamable HTTP sessions: `McpSessionModule.forRoot(options)` or
@@ -20,9 +21,10 @@ import { SessionReaper } from '../session/session-reaper.service.js';
     SessionManager,
     SessionReaper,
     BodyReader,
+    McpNotifier,
     McpSessionHealthIndicator,
     serverFactoryCheck,
   ],
-  exports: [SessionManager, McpSessionHealthIndicator],
+  exports: [SessionManager, McpNotifier, McpSessionHealthIndicator],
 })
 export class McpSessionModule extends ConfigurableModuleClass {}

@@ -12,12 +12,18 @@ import {
 } from '../options/mcp-session-options.resolver.js';
 import {
   MCP_EVENT_STORE,
+  MCP_REQUEST_STATE_CODEC,
+  MCP_SDK_LINES,
+  MCP_SERVER_EVENT_BUS,
   MCP_SESSION_CLUSTER,
   MCP_SESSION_OPTIONS,
   MCP_TELEMETRY,
   MCP_TRANSPORT_FACTORY,
 } from './mcp-session.constants.js';
 import { SdkTransportFactory } from '../server/sdk-transport.factory.js';
+import { loadSdkLines, type SdkLines } from '../server/sdk-lines.js';
+import { RedisServerEventBus } from '../modern/redis-server-event-bus.js';
+import { createRequestStateCodec } from '../modern/request-state.js';
 import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import { loadTelemetry } from '../telemetry/telemetry.loader.js';
 
@@ -33,6 +39,23 @@ export function createMcpSessionProviders(optionsToken: string | symbol): Provid
       provide: MCP_SESSION_OPTIONS,
       inject: [optionsToken],
       useFactory: (options: McpSessionModuleOptions) => resolveMcpSessionOptions(options),
+    },
+    { provide: MCP_SDK_LINES, useFactory: loadSdkLines },
+    {
+      provide: MCP_REQUEST_STATE_CODEC,
+      inject: [MCP_SESSION_OPTIONS, MCP_SDK_LINES],
+      useFactory: (options: ResolvedMcpSessionOptions, lines: SdkLines) =>
+        createRequestStateCodec(options, lines.modern),
+    },
+    {
+      provide: MCP_SERVER_EVENT_BUS,
+      inject: [MCP_SESSION_OPTIONS, MCP_SDK_LINES],
+      useFactory: (options: ResolvedMcpSessionOptions, { modern }: SdkLines) => {
+        if (!modern || options.protocol === 'legacy-only') return null;
+        return options.sessionStore === 'redis'
+          ? RedisServerEventBus.connect(options.redis)
+          : new modern.InMemoryServerEventBus();
+      },
     },
     {
       provide: MCP_TRANSPORT_FACTORY,

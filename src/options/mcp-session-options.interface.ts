@@ -94,6 +94,24 @@ export interface McpSessionModuleOptions {
    */
   telemetry?: boolean;
   /**
+   * Which protocol eras the endpoint serves. `dual` gives 2025-era clients (those that send
+   * `initialize`) sessions and serves 2026-07-28 requests statelessly with the SDK v2's handler;
+   * `legacy-only` serves 2025-era clients only; `modern-only` serves 2026-07-28 requests only.
+   * Serving 2026-07-28 requests needs a server factory on the SDK v2 (`@modelcontextprotocol/server`);
+   * with an SDK v1 factory they get 400 (-32022, unsupported protocol version), which lets probing
+   * clients fall back to `initialize`.
+   * @default 'dual'
+   */
+  protocol?: 'dual' | 'legacy-only' | 'modern-only';
+  /**
+   * The key (at least 32 bytes; a string is UTF-8 encoded) that seals the `requestState` of
+   * 2026-07-28 `input_required` results, so that any replica accepts the state another minted.
+   * Required with `sessionStore: 'redis'` when 2026-07-28 requests are served; a single process
+   * uses a random key of its own when it is not set.
+   * @default a random key per process
+   */
+  requestStateKey?: string | Uint8Array;
+  /**
    * No session tracking: every POST gets a fresh server and transport, torn down after it.
    * `GET` and `DELETE` answer 405.
    * @default false

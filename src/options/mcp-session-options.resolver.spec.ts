@@ -45,6 +45,8 @@ describe('resolveMcpSessionOptions', () => {
         redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'mcp:' },
         jsonResponse: false,
         stateless: false,
+        protocol: 'dual',
+        requestStateKey: undefined,
         retryInterval: undefined,
         sessionIdleTimeoutMs: 1_800_000,
         reapIntervalMs: 10_000,
@@ -266,6 +268,10 @@ describe('resolveMcpSessionOptions', () => {
 
     it.each<[string, string, McpSessionModuleOptions]>([
       ['sessionStore', 'unknown', untyped({ sessionStore: 'disk' })],
+      ['protocol', 'unknown', untyped({ protocol: 'both' })],
+      ['requestStateKey', 'too short', { requestStateKey: 'short' }],
+      ['requestStateKey', '31 bytes', { requestStateKey: new Uint8Array(31) }],
+      ['requestStateKey', 'a number', untyped({ requestStateKey: 42 })],
       ['sessionStore', 'with stateless', { stateless: true, sessionStore: 'redis' }],
       ['sessionIdleTimeout', 'with stateless', { stateless: true, sessionIdleTimeout: 60 }],
       ['sessionIdleTimeout', 'zero', { sessionIdleTimeout: 0 }],

@@ -39,6 +39,9 @@ export interface ResolvedMcpSessionOptions {
   /** Whether to emit OpenTelemetry metrics and traces, when a provider is registered. */
   telemetry: boolean;
   stateless: boolean;
+  protocol: 'dual' | 'legacy-only' | 'modern-only';
+  /** The key of `input_required` request state, when set. */
+  requestStateKey: string | Uint8Array | undefined;
   security: Required<McpSecurityOptions>;
   retryInterval: number | undefined;
   /** Idle timeout in milliseconds, or `null` when sessions never expire. */
@@ -116,6 +119,8 @@ export function resolveMcpSessionOptions(
     jsonResponse: options.jsonResponse ?? false,
     telemetry: options.telemetry ?? true,
     stateless,
+    protocol: options.protocol ?? 'dual',
+    requestStateKey: options.requestStateKey,
     security: {
       dnsRebindingProtection: security.dnsRebindingProtection ?? true,
       allowedHosts: security.allowedHosts ?? LOOPBACK_HOSTS.map((host) => `${host}:*`),

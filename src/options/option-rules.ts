@@ -100,6 +100,34 @@ const EVENT_STORE_METHODS = [
  */
 export const OPTION_RULES: readonly OptionRule[] = [
   {
+    option: 'protocol',
+    value: (options) => options.protocol,
+    check: (value) =>
+      value === 'dual' || value === 'legacy-only' || value === 'modern-only'
+        ? undefined
+        : {
+            problem: `must be 'dual', 'legacy-only' or 'modern-only', got ${String(value)}`,
+            fix: "Leave it out to serve both protocol eras ('dual').",
+          },
+  },
+  {
+    option: 'requestStateKey',
+    value: (options) => options.requestStateKey,
+    check: (value) => {
+      const bytes =
+        typeof value === 'string'
+          ? Buffer.byteLength(value)
+          : value instanceof Uint8Array
+            ? value.byteLength
+            : -1;
+      if (bytes >= 32) return undefined;
+      return {
+        problem: `must be a string or Uint8Array of at least 32 bytes, got ${bytes < 0 ? String(value) : `${bytes} bytes`}`,
+        fix: 'Use a random secret of 32 bytes or more, the same on every replica (for example from an environment variable).',
+      };
+    },
+  },
+  {
     option: 'sessionStore',
     value: (options) => options.sessionStore,
     check: (value) =>

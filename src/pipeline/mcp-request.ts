@@ -1,4 +1,4 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '../protocol/json-rpc.js';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ForwardedRequest } from '../cluster/cluster-messages.js';
 import {
@@ -9,7 +9,7 @@ import {
 import type { HttpResponse } from '../http/http-response.js';
 import { readJsonRpcBody } from '../http/json-rpc-body.js';
 import type { HttpJsonRpcError } from '../http/json-rpc-error.js';
-import { serveNodeRequest } from '../http/node-bridge.js';
+import { serveNodeRequest, type WebHandler } from '../http/node-bridge.js';
 import type { McpTransport } from '../server/mcp-transport.interface.js';
 
 /**
@@ -28,10 +28,15 @@ export interface McpRequest {
   readonly res: HttpResponse;
   /** The parsed JSON-RPC body of a POST, once {@link readBody} has read it. */
   readonly body: unknown;
-  /** Reads and parses the body of a POST within `limit` bytes; an error to answer, if it fails. */
+  /**
+   * Reads and parses the body of a POST within `limit` bytes, once (later calls answer as the
+   * first did); an error to answer, if it fails.
+   */
   readBody(limit: number): Promise<HttpJsonRpcError | undefined>;
-  /** Hands the request to `transport` and writes its response. */
+  /** Hands the request to a session's or a stateless request's `transport` and writes its response. */
   serve(transport: McpTransport): Promise<void>;
+  /** Hands the request to a web-standard handler and writes its response. */
+  serveWith(handle: WebHandler): Promise<void>;
   /** The request as the replica that holds its session receives it. */
   forwarded(sessionId: string): ForwardedRequest;
 }
@@ -43,8 +48,10 @@ export function clientRequest(
   resolvePrincipal: () => string | undefined,
 ): McpRequest {
   let body: unknown;
+  let read: Promise<HttpJsonRpcError | undefined> | undefined;
   let principal: { value: string | undefined } | undefined;
   const auth = (req as IncomingMessage & { auth?: AuthInfo }).auth;
+  const serveWith = (handle: WebHandler) => serveNodeRequest(handle, req, res, body, auth);
   return {
     origin: 'client',
     method: req.method ?? 'GET',
@@ -59,13 +66,16 @@ export function clientRequest(
     get body() {
       return body;
     },
-    async readBody(limit) {
-      const parsed = await readJsonRpcBody(req, limit);
-      if ('error' in parsed) return parsed.error;
-      body = parsed.body;
-      return undefined;
+    readBody(limit) {
+      read ??= readJsonRpcBody(req, limit).then((parsed) => {
+        if ('error' in parsed) return parsed.error;
+        body = parsed.body;
+        return undefined;
+      });
+      return read;
     },
-    serve: (transport) => serveNodeRequest(transport, req, res, body),
+    serve: (transport) => serveWith((request, extra) => transport.handleRequest(request, extra)),
+    serveWith,
     forwarded(sessionId) {
       return {
         sessionId,
@@ -92,12 +102,15 @@ export function replicaRequest(request: ForwardedRequest, res: RemoteResponse): 
     body: request.body,
     // Read, checked and parsed by the replica the client reached.
     readBody: async () => undefined,
-    async serve(transport) {
+    serve(transport) {
+      return this.serveWith((webRequest, extra) => transport.handleRequest(webRequest, extra));
+    },
+    async serveWith(handle) {
       const webRequest = new Request(request.url, {
         method: request.method,
         headers: request.headers,
       });
-      const response = await transport.handleRequest(webRequest, {
+      const response = await handle(webRequest, {
         parsedBody: request.body,
         authInfo: request.auth,
       });

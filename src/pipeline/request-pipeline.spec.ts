@@ -1,6 +1,13 @@
 import { LocalSessionDirectory } from '../directory/local-session-directory.js';
 import type { SessionResolution } from '../directory/session-directory.interface.js';
-import { fakeLive, fakeRequest, fakeServer, fakeTransport } from '../../test/support/fakes.js';
+import {
+  fakeLive,
+  fakeRequest,
+  fakeSdkLine,
+  fakeServer,
+  fakeTransport,
+} from '../../test/support/fakes.js';
+import { ModernEndpoint } from '../modern/modern-endpoint.js';
 import { resolveMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import type { McpServerSource } from '../server/mcp-server-source.js';
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
@@ -72,7 +79,9 @@ function setUp(options: Parameters<typeof resolveMcpSessionOptions>[0] = {}) {
     forSession: () => fakeTransport(),
     forStatelessRequest: () => fakeTransport(),
   };
-  const servers = { create: async () => fakeServer() } as unknown as McpServerSource;
+  const servers = {
+    create: async () => ({ server: fakeServer(), line: fakeSdkLine() }),
+  } as unknown as McpServerSource;
   const pipeline = new RequestPipeline(
     resolved,
     new Admission(resolved, state),
@@ -81,6 +90,8 @@ function setUp(options: Parameters<typeof resolveMcpSessionOptions>[0] = {}) {
     tracker,
     transports,
     servers,
+    // Never started: the 2025-era legs only.
+    new ModernEndpoint(resolved, undefined, null, servers),
     NO_TELEMETRY,
   );
   /** A session held here, awake. */

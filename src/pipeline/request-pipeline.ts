@@ -1,13 +1,15 @@
 import { Logger } from '@nestjs/common';
-import {
-  SUPPORTED_PROTOCOL_VERSIONS,
-  type InitializeRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { InitializeRequest } from '../protocol/json-rpc.js';
 import type {
   SessionDirectory,
   SessionResolution,
 } from '../directory/session-directory.interface.js';
-import { findInitialize, hasInitializedNotification, requestIdsOf } from '../http/json-rpc-body.js';
+import {
+  checkSessionAccept,
+  findInitialize,
+  hasInitializedNotification,
+  requestIdsOf,
+} from '../http/json-rpc-body.js';
 import {
   INTERNAL_ERROR,
   REQUEST_ID_IN_FLIGHT,
@@ -20,6 +22,7 @@ import {
   writeJsonRpcError,
   type HttpJsonRpcError,
 } from '../http/json-rpc-error.js';
+import { LEGACY_PROTOCOL_VERSIONS } from '../protocol/legacy-protocol.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import type { McpServerSource } from '../server/mcp-server-source.js';
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
@@ -27,6 +30,7 @@ import type { HttpResponse } from '../http/http-response.js';
 import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import { type LiveSession, McpSession, SESSION_ID_PATTERN } from '../session/mcp-session.js';
 import type { SessionLifecycle } from '../session/session-lifecycle.js';
+import type { ModernEndpoint } from '../modern/modern-endpoint.js';
 import type { Admission } from './admission.js';
 import type { McpRequest } from './mcp-request.js';
 import type { ResponseTracker } from './response-tracker.js';
@@ -39,9 +43,10 @@ type PipelineOptions = Pick<
 
 /**
  * The one path of every request to the endpoint, from a client here or forwarded by another
- * replica: admission, then one of the legs (stateless, opening a session, or a session's
- * request: its body, resolution by the directory, serving on the session's transport), with the
- * response tracked for idleness and shutdown.
+ * replica: admission, then the protocol era (a 2026-07-28 request goes to the modern leg), then
+ * one of the 2025-era legs (stateless, opening a session, or a session's request: its body,
+ * resolution by the directory, serving on the session's transport), with the response tracked
+ * for idleness and shutdown.
  */
 export class RequestPipeline {
   private readonly logger = new Logger(RequestPipeline.name);
@@ -54,6 +59,7 @@ export class RequestPipeline {
     private readonly tracker: ResponseTracker,
     private readonly transports: McpTransportFactory,
     private readonly servers: McpServerSource,
+    private readonly modern: ModernEndpoint,
     private readonly telemetry: McpTelemetry,
   ) {}
 
@@ -70,33 +76,55 @@ export class RequestPipeline {
   private async run(request: McpRequest): Promise<void> {
     const refused = this.admission.admit(request);
     if (refused) return this.answer(request.res, refused);
-    // The seam for a second protocol era: classify the request here, and add its leg beside
-    // these three.
+    if (this.modern.serving && (!request.sessionId || this.modern.exclusive)) {
+      // The era is told by the body: read it first (a 2025-era leg finds it read).
+      if (request.method === 'POST') {
+        const unread = await request.readBody(this.options.maxRequestBodySize);
+        if (unread) return this.answer(request.res, unread);
+      }
+      if (this.modern.isModern(request)) return this.serveModern(request);
+    }
     if (this.options.stateless) return this.serveStateless(request);
     const { sessionId } = request;
     if (typeof sessionId !== 'string' || sessionId === '') return this.openSession(request);
     return this.serveSession(request, sessionId);
   }
 
+  /** A 2026-07-28 request: no session, served by the SDK v2's handler. */
+  private async serveModern(request: McpRequest): Promise<void> {
+    this.tracker.track(request.res, { kind: 'sessionless' });
+    await this.modern.serve(request);
+  }
+
+  /** Reads a 2025-era POST's body, which must accept both JSON and SSE responses. */
+  private async readSessionBody(request: McpRequest): Promise<HttpJsonRpcError | undefined> {
+    return (
+      checkSessionAccept(request.headers) ??
+      (await request.readBody(this.options.maxRequestBodySize))
+    );
+  }
+
   /** A fresh server and transport for one request, closed with its response. */
   private async serveStateless(request: McpRequest): Promise<void> {
     const { res } = request;
-    const unread = await request.readBody(this.options.maxRequestBodySize);
+    const unread = await this.readSessionBody(request);
     if (unread) return this.answer(res, unread);
     if (!findInitialize(request.body)) {
       const versionError = missingSessionError(request);
       if (versionError !== SESSION_ID_REQUIRED) return this.answer(res, versionError);
     }
-    const server = await this.servers.create({
+    const { server, line } = await this.servers.create({
+      era: 'legacy',
       sessionId: undefined,
       principal: request.principal,
       state: {},
     });
-    const transport = this.transports.forStatelessRequest();
+    const transport = this.transports.forStatelessRequest(line);
     const requestIds = requestIdsOf(request.body);
     this.lifecycle.holdStatelessServer(server, { transport, requestIds }, res);
     this.tracker.track(res, { kind: 'sessionless' });
-    await server.connect(transport);
+    // The transport is of the server's own SDK line (see SdkTransportFactory).
+    await server.connect(transport as never);
     this.telemetry.observeTransport(transport);
     await request.serve(transport);
   }
@@ -105,7 +133,7 @@ export class RequestPipeline {
   private async openSession(request: McpRequest): Promise<void> {
     const { res } = request;
     if (request.method !== 'POST') return this.answer(res, missingSessionError(request));
-    const unread = await request.readBody(this.options.maxRequestBodySize);
+    const unread = await this.readSessionBody(request);
     if (unread) return this.answer(res, unread);
     const initialize = findInitialize(request.body);
     if (!initialize) return this.answer(res, missingSessionError(request));
@@ -150,7 +178,7 @@ export class RequestPipeline {
     let requestIds: Array<string | number> = [];
     let refused: HttpJsonRpcError | undefined;
     if (request.method === 'POST') {
-      const unread = await request.readBody(this.options.maxRequestBodySize);
+      const unread = await this.readSessionBody(request);
       if (unread) return this.answer(res, unread);
       requestIds = requestIdsOf(request.body);
       refused = this.admission.admitWork(requestIds);
@@ -213,10 +241,10 @@ export class RequestPipeline {
   /** A DELETE needs no server: a hibernated session is ended without being rebuilt. */
   private async deleteHibernated(session: McpSession, request: McpRequest): Promise<void> {
     const version = request.headers['mcp-protocol-version'];
-    if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    if (typeof version === 'string' && !LEGACY_PROTOCOL_VERSIONS.includes(version)) {
       return this.answer(
         request.res,
-        sdkUnsupportedProtocolVersion(version, SUPPORTED_PROTOCOL_VERSIONS),
+        sdkUnsupportedProtocolVersion(version, LEGACY_PROTOCOL_VERSIONS),
       );
     }
     await this.lifecycle.terminate(session, 'deleted');
@@ -234,8 +262,8 @@ export class RequestPipeline {
 /** The 400 for a request without a session id: -32022 when its protocol version is unknown. */
 function missingSessionError(request: McpRequest): HttpJsonRpcError {
   const requested = request.headers['mcp-protocol-version'];
-  if (typeof requested === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(requested)) {
-    return unsupportedProtocolVersion(requested, SUPPORTED_PROTOCOL_VERSIONS);
+  if (typeof requested === 'string' && !LEGACY_PROTOCOL_VERSIONS.includes(requested)) {
+    return unsupportedProtocolVersion(requested, LEGACY_PROTOCOL_VERSIONS);
   }
   return SESSION_ID_REQUIRED;
 }

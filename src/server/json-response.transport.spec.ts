@@ -5,7 +5,12 @@ import {
   WebStandardStreamableHTTPServerTransport as WebStandardStreamableHTTPServerTransportV2,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { JsonResponseTransport, streamTables } from './json-response.transport.js';
+import { jsonResponseTransport, streamTables } from './json-response.transport.js';
+
+/** The module's JSON-response transport on the SDK v1 line. */
+const JsonResponseTransport = jsonResponseTransport(
+  WebStandardStreamableHTTPServerTransport as never,
+) as unknown as typeof WebStandardStreamableHTTPServerTransport;
 
 /**
  * The release of answered JSON streams (see docs/SDK-DEFECTS.md, "JSON responses are never

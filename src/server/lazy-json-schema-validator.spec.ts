@@ -9,7 +9,7 @@ const schema = {
 
 describe('lazyJsonSchemaValidator', () => {
   it('validates as the SDK validator does', () => {
-    const lazy = lazyJsonSchemaValidator().getValidator(schema);
+    const lazy = lazyJsonSchemaValidator(() => new AjvJsonSchemaValidator()).getValidator(schema);
     const eager = new AjvJsonSchemaValidator().getValidator(schema);
 
     for (const input of [{ name: 'Ada' }, { name: '' }, {}, 'not an object']) {
@@ -26,7 +26,7 @@ describe('lazyJsonSchemaValidator', () => {
   });
 
   it('keeps one Ajv validator per instance, reused for every schema it compiles', () => {
-    const validator = lazyJsonSchemaValidator();
+    const validator = lazyJsonSchemaValidator(() => new AjvJsonSchemaValidator());
     const built: unknown[] = [];
     const original = AjvJsonSchemaValidator.prototype.getValidator;
     AjvJsonSchemaValidator.prototype.getValidator = function (this: AjvJsonSchemaValidator, s) {
@@ -36,7 +36,7 @@ describe('lazyJsonSchemaValidator', () => {
     try {
       validator.getValidator(schema);
       validator.getValidator({ type: 'string' });
-      lazyJsonSchemaValidator().getValidator(schema);
+      lazyJsonSchemaValidator(() => new AjvJsonSchemaValidator()).getValidator(schema);
     } finally {
       AjvJsonSchemaValidator.prototype.getValidator = original;
     }

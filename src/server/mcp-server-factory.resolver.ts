@@ -1,12 +1,11 @@
 import type { ModuleRef } from '@nestjs/core';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { MCP_SERVER_FACTORY } from '../module/mcp-session.constants.js';
 import type {
   McpServerContext,
   McpServerFactory,
   McpServerInstance,
 } from './mcp-server-factory.interface.js';
+import { inspectServer, type SdkLine, type SdkLines } from './sdk-lines.js';
 
 const ALREADY_CONNECTED =
   'The MCP server factory returned a server that is already connected to a transport. An SDK server serves one transport: build a new server on every call of the factory.';
@@ -43,21 +42,29 @@ export function findServerFactory(moduleRef: ModuleRef): McpServerFactory {
   return factory;
 }
 
-/** Calls the factory and checks that it returned a new, unconnected server. */
+/** A server the factory built, with the SDK line it belongs to. */
+export interface BuiltServer {
+  server: McpServerInstance;
+  line: SdkLine;
+}
+
+/** Calls the factory and checks that it returned a new, unconnected server of an installed line. */
 export async function createServer(
   factory: McpServerFactory,
   context: McpServerContext,
-): Promise<McpServerInstance> {
+  lines: SdkLines,
+): Promise<BuiltServer> {
   const server: unknown = await factory(context);
-  if (server instanceof McpServer) {
-    if (server.isConnected()) throw new Error(ALREADY_CONNECTED);
-    return server;
+  const inspected = inspectServer(lines, server);
+  if (!inspected) {
+    throw new Error(
+      `The MCP server factory returned ${describe(server)}, not an McpServer or Server of ${installed(lines)}. Return a new server from the factory provided under MCP_SERVER_FACTORY.`,
+    );
   }
-  if (server instanceof Server) {
-    if (server.transport !== undefined) throw new Error(ALREADY_CONNECTED);
-    return server;
-  }
-  throw new Error(
-    `The MCP server factory returned ${describe(server)}, not an McpServer or Server. Return a new server from the factory provided under MCP_SERVER_FACTORY.`,
-  );
+  if (inspected.state === 'connected') throw new Error(ALREADY_CONNECTED);
+  return { server: server as McpServerInstance, line: inspected.line };
+}
+
+function installed(lines: SdkLines): string {
+  return [lines.v2, lines.v1].flatMap((line) => (line ? [line.packageName] : [])).join(' or ');
 }

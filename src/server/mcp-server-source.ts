@@ -1,10 +1,18 @@
 import type { ModuleRef } from '@nestjs/core';
 import type {
+  McpRequestStateCodec,
   McpServerContext,
   McpServerFactory,
-  McpServerInstance,
 } from './mcp-server-factory.interface.js';
-import { createServer, findServerFactory } from './mcp-server-factory.resolver.js';
+import {
+  type BuiltServer,
+  createServer,
+  findServerFactory,
+} from './mcp-server-factory.resolver.js';
+import type { SdkLine, SdkLines } from './sdk-lines.js';
+
+/** What a caller tells the factory; the source adds the request-state codec. */
+export type ServerRequestContext = Omit<McpServerContext, 'requestState'>;
 
 /**
  * Where new MCP servers come from: the application's factory under `MCP_SERVER_FACTORY`, found
@@ -12,19 +20,46 @@ import { createServer, findServerFactory } from './mcp-server-factory.resolver.j
  */
 export class McpServerSource {
   private factory: McpServerFactory | undefined;
+  private factoryLine: SdkLine | undefined;
+
+  constructor(
+    readonly lines: SdkLines,
+    private readonly requestState: McpRequestStateCodec | undefined,
+  ) {}
 
   /**
-   * Finds the application's factory.
+   * Finds the application's factory, and learns which SDK line it builds on by building one
+   * server, never connected.
    *
-   * @throws Error saying how to provide one, when there is none or it is not a function.
+   * @throws Error saying how to provide a factory, when there is none, it is not a function, or
+   * it does not build a server of an installed SDK line.
    */
-  bind(moduleRef: ModuleRef): void {
+  async bind(moduleRef: ModuleRef): Promise<void> {
     this.factory = findServerFactory(moduleRef);
+    try {
+      const probe = await this.create({
+        era: 'legacy',
+        sessionId: undefined,
+        principal: undefined,
+        state: {},
+      });
+      this.factoryLine = probe.line;
+    } catch (error) {
+      throw new Error(
+        `The MCP server factory failed when McpSessionModule called it at bootstrap to learn its SDK line (with era 'legacy', no session id, no principal): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   }
 
-  /** A new, unconnected server for `context`. */
-  create(context: McpServerContext): Promise<McpServerInstance> {
+  /** The SDK line the application's servers are built on, once bound. */
+  get line(): SdkLine | undefined {
+    return this.factoryLine;
+  }
+
+  /** A new, unconnected server for `context`, with its SDK line. */
+  create(context: ServerRequestContext): Promise<BuiltServer> {
     if (!this.factory) throw new Error('The MCP server factory is used before module init');
-    return createServer(this.factory, context);
+    return createServer(this.factory, { ...context, requestState: this.requestState }, this.lines);
   }
 }

@@ -1,6 +1,7 @@
-import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { ScopedEventStore } from '../event-store/session-event-store.interface.js';
+import type { AuthInfo } from '../protocol/json-rpc.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { SdkLine } from './sdk-lines.js';
 
 /**
  * What the endpoint needs of a Streamable HTTP server transport: a transport the MCP server
@@ -19,7 +20,7 @@ export interface McpTransport extends Transport {
 export interface SessionTransportSettings {
   sessionId: string;
   /** The session's event store, for resumable streams. */
-  eventStore: EventStore | undefined;
+  eventStore: ScopedEventStore | undefined;
   /** The transport accepted the session's first `initialize`. */
   onInitialized: () => void;
   /** The client sent `DELETE`. */
@@ -31,8 +32,8 @@ export interface SessionTransportSettings {
  * only, so that another implementation (another SDK line) needs no change to them.
  */
 export interface McpTransportFactory {
-  /** A transport for one session, bound to its id. */
-  forSession(settings: SessionTransportSettings): McpTransport;
-  /** A transport for one stateless request. */
-  forStatelessRequest(): McpTransport;
+  /** A transport of `line` (the line of the server it serves) for one session, bound to its id. */
+  forSession(line: SdkLine, settings: SessionTransportSettings): McpTransport;
+  /** A transport of `line` for one stateless request. */
+  forStatelessRequest(line: SdkLine): McpTransport;
 }

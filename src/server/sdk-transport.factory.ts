@@ -1,18 +1,16 @@
-import {
-  WebStandardStreamableHTTPServerTransport,
-  type WebStandardStreamableHTTPServerTransportOptions,
-} from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { WebStandardStreamableHTTPServerTransportOptions } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
-import { JsonResponseTransport } from './json-response.transport.js';
 import type {
   McpTransport,
   McpTransportFactory,
   SessionTransportSettings,
 } from './mcp-transport.interface.js';
+import type { SdkLine } from './sdk-lines.js';
 
 /**
- * Makes the SDK v1 line's web-standard transports, in the configured response mode (SSE, or JSON
- * with {@link JsonResponseTransport}), keep-alive and retry interval.
+ * Makes the SDK's web-standard session transports, of the SDK line of the server they serve, in
+ * the configured response mode (SSE, or JSON with `jsonResponseTransport`), keep-alive and retry
+ * interval.
  */
 export class SdkTransportFactory implements McpTransportFactory {
   constructor(
@@ -22,8 +20,8 @@ export class SdkTransportFactory implements McpTransportFactory {
     >,
   ) {}
 
-  forSession(settings: SessionTransportSettings): McpTransport {
-    return this.create({
+  forSession(line: SdkLine, settings: SessionTransportSettings): McpTransport {
+    return this.create(line, {
       sessionIdGenerator: () => settings.sessionId,
       eventStore: settings.eventStore,
       retryInterval: this.options.retryInterval,
@@ -32,18 +30,19 @@ export class SdkTransportFactory implements McpTransportFactory {
     });
   }
 
-  forStatelessRequest(): McpTransport {
-    return this.create({ sessionIdGenerator: undefined });
+  forStatelessRequest(line: SdkLine): McpTransport {
+    return this.create(line, { sessionIdGenerator: undefined });
   }
 
-  private create(settings: WebStandardStreamableHTTPServerTransportOptions): McpTransport {
+  private create(
+    line: SdkLine,
+    settings: WebStandardStreamableHTTPServerTransportOptions,
+  ): McpTransport {
     const options = {
       ...settings,
       enableJsonResponse: this.options.jsonResponse,
       keepAliveMs: this.options.keepAliveInterval,
     };
-    return this.options.jsonResponse
-      ? new JsonResponseTransport(options)
-      : new WebStandardStreamableHTTPServerTransport(options);
+    return line.transport(options, this.options.jsonResponse);
   }
 }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   scopeEventStore,
+  type ScopedEventStore,
   type SessionEventStore,
 } from '../event-store/session-event-store.interface.js';
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
@@ -44,13 +44,14 @@ export class LiveSessionBuilder {
 
   /** A new server and transport for the session, connected but not yet initialized. */
   async build(session: McpSession, callbacks: LiveSessionCallbacks): Promise<LiveSession> {
-    const server = await this.servers.create({
+    const { server, line } = await this.servers.create({
+      era: 'legacy',
       sessionId: session.id,
       principal: session.principal,
       state: session.state,
     });
     const recorder = this.recorderFor(session.id);
-    const transport = this.transports.forSession({
+    const transport = this.transports.forSession(line, {
       sessionId: session.id,
       eventStore: recorder?.eventStore,
       onInitialized: () => callbacks.onInitialized?.(),
@@ -58,7 +59,8 @@ export class LiveSessionBuilder {
     });
     const live: LiveSession = { server, transport, events: recorder };
     transport.onclose = () => callbacks.onClosed(live);
-    await server.connect(transport);
+    // The transport is of the server's own SDK line (see SdkTransportFactory).
+    await server.connect(transport as never);
     this.telemetry.observeTransport(transport);
     return live;
   }
@@ -127,5 +129,5 @@ export class LiveSessionBuilder {
 
 /** A session's event store, which can be muted while the session's initialization is replayed. */
 interface EventRecorder extends EventMute {
-  eventStore: EventStore;
+  eventStore: ScopedEventStore;
 }

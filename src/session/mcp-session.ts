@@ -1,35 +1,13 @@
+import type { Implementation, InitializeRequest } from '../protocol/json-rpc.js';
+import type { SessionInfo } from './session-info.js';
 import {
-  LATEST_PROTOCOL_VERSION,
-  SUPPORTED_PROTOCOL_VERSIONS,
-  type Implementation,
-  type InitializeRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+  LATEST_LEGACY_PROTOCOL_VERSION,
+  LEGACY_PROTOCOL_VERSIONS,
+} from '../protocol/legacy-protocol.js';
 import { flatString } from '../shared/flat-string.js';
 import type { HttpResponse } from '../http/http-response.js';
 import type { McpTransport } from '../server/mcp-transport.interface.js';
 import type { McpServerInstance } from '../server/mcp-server-factory.interface.js';
-
-/**
- * A read-only view of a session, as the introspection API returns it.
- *
- * @publicApi
- */
-export interface SessionInfo {
-  id: string;
-  createdAt: Date;
-  /** When the last request ended (or began, while one is in flight). */
-  lastActivityAt: Date;
-  /** Requests being answered now, open streams excluded. */
-  inFlightRequests: number;
-  /** Open standalone `GET` streams. */
-  openStreams: number;
-  principal: string | undefined;
-  /** The protocol version negotiated at `initialize`. */
-  protocolVersion: string | undefined;
-  clientInfo: Implementation | undefined;
-  /** True while the session holds no server or transport, only its record. */
-  hibernated: boolean;
-}
 
 /** Session ids are visible ASCII only (0x21–0x7E), as the transport specification requires. */
 export const SESSION_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
@@ -176,9 +154,9 @@ export class McpSession {
   /** Records what the client's `initialize` says of it, and the protocol version it will speak. */
   describeClient(initialize: InitializeRequest): void {
     const requested = initialize.params.protocolVersion;
-    this.negotiatedVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+    this.negotiatedVersion = LEGACY_PROTOCOL_VERSIONS.includes(requested)
       ? requested
-      : LATEST_PROTOCOL_VERSION;
+      : LATEST_LEGACY_PROTOCOL_VERSION;
     this.client = initialize.params.clientInfo;
     this.initialize = flatString(JSON.stringify(initialize));
   }

@@ -1,6 +1,12 @@
 import type { ModuleRef } from '@nestjs/core';
 import { Subject } from 'rxjs';
-import { fakeLive, fakeRequest, fakeServer, fakeTransport } from '../../test/support/fakes.js';
+import {
+  fakeLive,
+  fakeRequest,
+  fakeSdkLines,
+  fakeServer,
+  fakeTransport,
+} from '../../test/support/fakes.js';
 import { LocalSessionDirectory } from '../directory/local-session-directory.js';
 import type { ExpiredSession, LostSession } from '../directory/session-directory.interface.js';
 import { ModuleEventStore } from '../event-store/module-event-store.js';
@@ -56,6 +62,9 @@ async function setUp(factory: unknown = () => fakeServer()) {
     store,
     directory,
     transports,
+    fakeSdkLines(),
+    undefined,
+    null,
     NO_TELEMETRY,
   );
   const events: SessionEvent[] = [];
@@ -77,16 +86,16 @@ describe('SessionManager', () => {
     const { manager } = await setUp();
     await manager.onModuleInit();
 
-    expect(() => manager.onModuleInit()).toThrow(/already been started/);
+    await expect(manager.onModuleInit()).rejects.toThrow(/already been started/);
     await manager.beforeApplicationShutdown();
     await manager.onApplicationShutdown();
-    expect(() => manager.onModuleInit()).toThrow(/already been shut down/);
+    await expect(manager.onModuleInit()).rejects.toThrow(/already been shut down/);
   });
 
   it('refuses to start without a server factory, saying how to provide one', async () => {
     const { manager } = await setUp('not a function');
 
-    expect(() => manager.onModuleInit()).toThrow(/MCP_SERVER_FACTORY must be a function/);
+    await expect(manager.onModuleInit()).rejects.toThrow(/MCP_SERVER_FACTORY must be a function/);
   });
 
   it('closes a session on request, closing its server, and publishes why', async () => {

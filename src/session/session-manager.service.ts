@@ -23,10 +23,18 @@ import {
 } from '../http/platform-exchange.js';
 import {
   MCP_EVENT_STORE,
+  MCP_REQUEST_STATE_CODEC,
+  MCP_SDK_LINES,
+  MCP_SERVER_EVENT_BUS,
   MCP_SESSION_OPTIONS,
   MCP_TELEMETRY,
   MCP_TRANSPORT_FACTORY,
 } from '../module/mcp-session.constants.js';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
+import { ModernEndpoint } from '../modern/modern-endpoint.js';
+import type { ModernRequestCounts } from '../modern/modern-request-counts.js';
+import type { McpRequestStateCodec } from '../server/mcp-server-factory.interface.js';
+import type { SdkLines } from '../server/sdk-lines.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import { Admission, EndpointState, type EndpointPhase } from '../pipeline/admission.js';
 import { clientRequest } from '../pipeline/mcp-request.js';
@@ -37,7 +45,8 @@ import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
 import { InMemoryEventStore } from '../event-store/in-memory-event-store.js';
 import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import { LiveSessionBuilder } from './live-session.builder.js';
-import type { McpSession, SessionInfo } from './mcp-session.js';
+import type { McpSession } from './mcp-session.js';
+import type { SessionInfo } from './session-info.js';
 import type { SessionCloseReason, SessionEvent } from './session-events.js';
 import { SessionLifecycle } from './session-lifecycle.js';
 import { answerCutRequests, writeCutAnswers } from './shutdown-answers.js';
@@ -59,7 +68,8 @@ export class SessionManager
 {
   private readonly logger = new Logger(SessionManager.name);
   private readonly state = new EndpointState();
-  private readonly servers = new McpServerSource();
+  private readonly servers: McpServerSource;
+  private readonly modern: ModernEndpoint;
   private readonly lifecycle: SessionLifecycle;
   private readonly tracker: ResponseTracker;
   private readonly pipeline: RequestPipeline;
@@ -71,14 +81,20 @@ export class SessionManager
    */
   readonly events$: Observable<SessionEvent>;
 
+  /** @internal Nest builds it. */
   constructor(
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
     private readonly moduleRef: ModuleRef,
     @Inject(MCP_EVENT_STORE) private readonly events: ModuleEventStore,
     @Inject(SESSION_DIRECTORY) private readonly directory: SessionDirectory,
     @Inject(MCP_TRANSPORT_FACTORY) transports: McpTransportFactory,
+    @Inject(MCP_SDK_LINES) lines: SdkLines,
+    @Inject(MCP_REQUEST_STATE_CODEC) requestState: McpRequestStateCodec | undefined,
+    @Inject(MCP_SERVER_EVENT_BUS) bus: ServerEventBus | null,
     @Inject(MCP_TELEMETRY) private readonly telemetry: McpTelemetry,
   ) {
+    this.servers = new McpServerSource(lines, requestState);
+    this.modern = new ModernEndpoint(options, lines.modern, bus, this.servers);
     const builder = new LiveSessionBuilder(transports, events.store, this.servers, telemetry);
     this.lifecycle = new SessionLifecycle(directory, builder, events.store);
     this.events$ = this.lifecycle.events$;
@@ -92,6 +108,7 @@ export class SessionManager
       this.tracker,
       transports,
       this.servers,
+      this.modern,
       telemetry,
     );
   }
@@ -100,14 +117,15 @@ export class SessionManager
    * Finds the application's server factory and starts admitting requests; in a cluster, starts
    * serving the requests other replicas forward here.
    */
-  onModuleInit(): Promise<void> {
+  async onModuleInit(): Promise<void> {
     const { state } = this;
     if (state.phase !== 'created') {
       throw new Error(
         `SessionManager has already been ${state.phase === 'stopped' ? 'shut down' : 'started'}; a manager runs once. Create a new application to serve again.`,
       );
     }
-    this.servers.bind(this.moduleRef);
+    await this.servers.bind(this.moduleRef);
+    this.modern.start();
     state.phase = 'running';
     this.subscriptions.push(
       this.directory.forwarded$.subscribe((request) => void this.pipeline.handle(request)),
@@ -135,6 +153,7 @@ export class SessionManager
     for (const session of this.directory.held.values()) {
       session.live?.transport.closeStandaloneSSEStream();
     }
+    await this.modern.endSubscriptions();
     const quiet = this.directory.drain();
     await Promise.all(quiet.map((session) => this.lifecycle.release(session, SHUTTING_DOWN)));
     const drained = await this.tracker.drained(this.options.shutdownGracePeriodMs);
@@ -151,6 +170,7 @@ export class SessionManager
       await this.terminateAll('shutdown');
     }
     await this.lifecycle.closeStatelessServers();
+    await this.modern.close();
     this.tracker.endAll(SHUTTING_DOWN);
     this.state.phase = 'stopped';
   }
@@ -179,6 +199,14 @@ export class SessionManager
   /** Where the endpoint is in its one run: `running` while it serves, `draining` at shutdown. */
   get phase(): EndpointPhase {
     return this.state.phase;
+  }
+
+  /**
+   * The 2026-07-28 requests of this replica, which belong to no session: in flight now (open
+   * `subscriptions/listen` streams included), listen streams, and served since start.
+   */
+  modernRequests(): ModernRequestCounts {
+    return this.modern.stats;
   }
 
   /** The open sessions (in a cluster, those this replica holds). */

@@ -72,12 +72,36 @@ function protocolVersionOf(
 ): string | undefined {
   const fromMeta = meta?.[META_PROTOCOL_VERSION];
   if (typeof fromMeta === 'string') return fromMeta;
-  const header = extra?.requestInfo?.headers['mcp-protocol-version'];
-  if (typeof header === 'string') return header;
+  const header = headerOf(extra, 'mcp-protocol-version');
+  if (header !== undefined) return header;
   if (method === 'initialize' && typeof params?.protocolVersion === 'string') {
     return params.protocolVersion;
   }
   return undefined;
+}
+
+/** The W3C trace context of a request's HTTP headers, when it has one. */
+export function traceHeadersOf(
+  extra: MessageExtraInfo | undefined,
+): Record<string, string> | undefined {
+  const traceparent = headerOf(extra, 'traceparent');
+  if (traceparent === undefined) return undefined;
+  const carrier: Record<string, string> = { traceparent };
+  for (const name of ['tracestate', 'baggage']) {
+    const value = headerOf(extra, name);
+    if (value !== undefined) carrier[name] = value;
+  }
+  return carrier;
+}
+
+/**
+ * One HTTP header of the request a message came in: the SDK v1 hands over its headers as a plain
+ * object (`requestInfo.headers`), the SDK v2 the web-standard `Request` itself (`request`).
+ */
+function headerOf(extra: MessageExtraInfo | undefined, name: string): string | undefined {
+  const web = (extra as { request?: Request } | undefined)?.request;
+  const value = web ? web.headers.get(name) : extra?.requestInfo?.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -18,6 +18,7 @@ import {
   describeOperation,
   errorTypeOf,
   isRequest,
+  traceHeadersOf,
   type OperationAttributes,
 } from './mcp-operation.js';
 import { Attr, MCP_DURATION_BUCKETS, Metric } from './telemetry-names.js';
@@ -127,7 +128,7 @@ export class OtelTelemetry implements McpTelemetry {
       };
       pending.set(message.id, operation);
       if (!this.tracer) return receive(message, extra);
-      const parent = this.parentContext(meta, extra?.requestInfo?.headers);
+      const parent = this.parentContext(meta, traceHeadersOf(extra));
       const span = this.tracer.startSpan(
         spanName,
         {
@@ -249,7 +250,7 @@ export class OtelTelemetry implements McpTelemetry {
    */
   private parentContext(
     meta: Record<string, unknown> | undefined,
-    headers: Record<string, string | string[] | undefined> | undefined,
+    headers: Record<string, string> | undefined,
   ): Context {
     const { context, propagation, trace } = this.api;
     const active = context.active();

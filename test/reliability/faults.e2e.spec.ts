@@ -1,8 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import type { EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { EventId, JsonRpcMessage, StreamId } from '../../src/protocol/json-rpc.js';
 import { filter, firstValueFrom } from 'rxjs';
 import { z } from 'zod';
 import {
@@ -49,7 +48,7 @@ class FaultyEventStore implements SessionEventStore {
   failLookup = false;
   failPurge = false;
 
-  storeEvent(sessionId: string, streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+  storeEvent(sessionId: string, streamId: StreamId, message: JsonRpcMessage): Promise<EventId> {
     if (this.failStore) return Promise.reject(new Error('event store down (store)'));
     return this.inner.storeEvent(sessionId, streamId, message);
   }
@@ -62,7 +61,7 @@ class FaultyEventStore implements SessionEventStore {
   replayEventsAfter(
     sessionId: string,
     lastEventId: EventId,
-    send: (eventId: EventId, message: JSONRPCMessage) => Promise<void>,
+    send: (eventId: EventId, message: JsonRpcMessage) => Promise<void>,
   ): Promise<StreamId> {
     if (this.failReplay) return Promise.reject(new Error('event store down (replay)'));
     return this.inner.replayEventsAfter(sessionId, lastEventId, send);

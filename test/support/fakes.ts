@@ -4,6 +4,7 @@ import type { HttpJsonRpcError } from '../../src/http/json-rpc-error.js';
 import type { McpRequest } from '../../src/pipeline/mcp-request.js';
 import type { McpServerInstance } from '../../src/server/mcp-server-factory.interface.js';
 import type { McpTransport } from '../../src/server/mcp-transport.interface.js';
+import type { SdkLine, SdkLines } from '../../src/server/sdk-lines.js';
 import type { LiveSession } from '../../src/session/mcp-session.js';
 
 /** A response that records what is written to it, and closes when it ends. */
@@ -51,7 +52,7 @@ export function fakeRequest(
   return {
     origin: init.origin ?? 'client',
     method: init.method ?? 'POST',
-    headers: { host: 'localhost', ...init.headers },
+    headers: { host: 'localhost', accept: 'application/json, text/event-stream', ...init.headers },
     sessionId: init.sessionId,
     principal: init.principal,
     res,
@@ -61,6 +62,7 @@ export function fakeRequest(
     serve: async (transport) => {
       served.push(transport);
     },
+    serveWith: async () => undefined,
     forwarded: (sessionId) => ({
       sessionId,
       method: init.method ?? 'POST',
@@ -105,4 +107,19 @@ export function fakeLive(): LiveSession & {
   transport: ReturnType<typeof fakeTransport>;
 } {
   return { server: fakeServer(), transport: fakeTransport(), events: undefined };
+}
+
+/** An SDK line that takes any object for an unconnected server, and makes fake transports. */
+export function fakeSdkLine(): SdkLine {
+  return {
+    name: 'v1',
+    packageName: 'a fake SDK',
+    inspect: (value) => (typeof value === 'object' && value !== null ? 'unconnected' : undefined),
+    transport: () => fakeTransport(),
+  };
+}
+
+/** The SDK lines of a unit spec: the fake line only, so no 2026-07-28 serving. */
+export function fakeSdkLines(): SdkLines {
+  return { v1: fakeSdkLine(), v2: undefined, modern: undefined };
 }
