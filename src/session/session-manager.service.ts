@@ -94,7 +94,7 @@ export class SessionManager
     @Inject(MCP_TELEMETRY) private readonly telemetry: McpTelemetry,
   ) {
     this.servers = new McpServerSource(lines, requestState);
-    this.modern = new ModernEndpoint(options, lines.modern, bus, this.servers);
+    this.modern = new ModernEndpoint(options, lines.modern, bus, this.servers, telemetry);
     const builder = new LiveSessionBuilder(transports, events.store, this.servers, telemetry);
     this.lifecycle = new SessionLifecycle(directory, builder, events.store);
     this.events$ = this.lifecycle.events$;
