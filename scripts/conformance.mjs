@@ -1,9 +1,12 @@
-// Runs the official MCP conformance suite against the sample application in five modes
-// (stateful SSE, stateless, JSON responses, three replicas sharing their sessions on Redis
-// behind a round-robin proxy, and stateful SSE on Fastify), checks each mode against its
+// Runs the official MCP conformance suite's requirement sets of both protocol eras (2025-11-25,
+// at the session wire, and 2026-07-28, at the sessionless wire) against the same running sample
+// application, in six modes (stateful SSE, stateless, JSON responses, three replicas sharing
+// their sessions on Redis behind a round-robin proxy, stateful SSE on Fastify, and the sample on
+// the SDK v1, which serves the 2025 era only). Checks each mode and set against its
 // expected-failures file, compares the expected failures with the SDK's plain transport, and
 // writes docs/CONFORMANCE.md. Exits non-zero on an unexpected failure, a stale expected failure
-// or a warning nobody has explained. Usage: npm run test:conformance (builds the sample first).
+// or a warning nobody has explained; scenarios the suite runs but does not score (extensions,
+// pending) are reported apart. Usage: npm run test:conformance (builds the sample first).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,26 +14,36 @@ import { join } from 'node:path';
 import { startRedisServer } from './redis-server.mjs';
 import { startRoundRobinProxy } from './round-robin-proxy.mjs';
 
-const SUITE_VERSION = '0.1.16';
+const SUITE_VERSION = '0.2.0-alpha.12';
 const SUITE = `@modelcontextprotocol/conformance@${SUITE_VERSION}`;
 // The suite needs Node >= 22; it runs on Node 22 from the npm registry, the machine's Node stays.
 const SUITE_NODE = 'node@22';
 const NPX_ARGS = ['-y', '-p', SUITE_NODE, '-p', SUITE, 'conformance'];
 
+/** The requirement sets: the 2025 era's (sessions) and the 2026-07-28 revision's (no sessions). */
+const LEGACY_SET = '2025-11-25';
+const MODERN_SET = '2026-07-28';
+const BOTH_ERAS = [LEGACY_SET, MODERN_SET];
+
 const MODES = [
-  { name: 'stateful', title: 'stateful, SSE, in-memory event store', env: {} },
+  { name: 'stateful', title: 'stateful, SSE, in-memory event store', env: {}, sets: BOTH_ERAS },
   {
     name: 'stateless',
     title: 'stateless',
     env: { MCP_STATELESS: 'true' },
-    expectedFile: 'conformance/expected-failures.stateless.yaml',
+    sets: BOTH_ERAS,
+    expectedFiles: { [LEGACY_SET]: 'conformance/expected-failures.stateless.yaml' },
     plainMode: 'stateless',
   },
   {
     name: 'json',
     title: 'JSON responses',
     env: { MCP_JSON_RESPONSE: 'true' },
-    expectedFile: 'conformance/expected-failures.json.yaml',
+    sets: BOTH_ERAS,
+    expectedFiles: {
+      [LEGACY_SET]: 'conformance/expected-failures.json.yaml',
+      [MODERN_SET]: 'conformance/expected-failures.json.2026-07-28.yaml',
+    },
     plainMode: 'json',
   },
   {
@@ -38,23 +51,16 @@ const MODES = [
     title: 'three replicas on Redis, round-robin',
     // Every request may land on another replica than the one holding its session.
     replicas: 3,
+    sets: BOTH_ERAS,
   },
-  // The first mode on the other NestJS HTTP platform: the same wire, so no expected failures.
-  { name: 'fastify', title: 'Fastify', env: { MCP_HTTP_ADAPTER: 'fastify' } },
+  // The other NestJS HTTP platform: the same wire, so no expected failures.
+  { name: 'fastify', title: 'Fastify', env: { MCP_HTTP_ADAPTER: 'fastify' }, sets: BOTH_ERAS },
+  // The sample's server on the SDK v1, which serves 2025-era sessions only.
+  { name: 'sdk-v1', title: 'SDK v1 server', env: { MCP_SDK: 'v1' }, sets: [LEGACY_SET] },
 ];
 
 /** Warnings that no change to the module or the sample can avoid, keyed by `mode/check` or check id. */
 const EXPLAINED_WARNINGS = {
-  'server-sse-priming-event':
-    'The scenario sends its tools/call with `MCP-Protocol-Version: 2025-03-26`. The SDK transport sends priming events (an event id with empty data) only to clients at 2025-11-25 or later, because earlier clients cannot parse an empty event. For 2025-11-25 clients the module sends them (see the wire-behaviour spec, rule 11).',
-  'server-sse-retry-field':
-    'The `retry:` field travels in the priming event, which a 2025-03-26 client does not get (see above). With `MCP_RETRY_INTERVAL` set, 2025-11-25 clients receive it.',
-  'stateless/server-sse-priming-event':
-    'Stateless mode keeps no event store (there is no session to resume), and priming events exist only for resumable streams.',
-  'stateless/server-sse-retry-field':
-    'The `retry:` field travels in the priming event, which stateless mode does not send (see above).',
-  'server-sse-polling-session':
-    'Stateless mode issues no session id, by definition; the scenario warns and goes on without one.',
   'server-sse-multiple-streams-session':
     'Stateless mode issues no session id, by definition; the scenario warns and goes on without one.',
 };
@@ -169,22 +175,48 @@ function readExpected(file) {
   return expected;
 }
 
-/** Runs one mode against the sample, and its expected failures against the plain SDK pattern. */
+/** The scenarios the suite ran but did not score for `set` (extensions, pending, ...), with why. */
+function unscoredOf(output, set) {
+  const unscored = new Map();
+  const start = output.indexOf(`Not scored for ${set}:`);
+  if (start < 0) return unscored;
+  for (const line of output.slice(start).split('\n').slice(1)) {
+    const match = /^\s+[✓✗]\s+(\S+)\s+\(([^)]+)\)/.exec(line);
+    if (!match) break;
+    unscored.set(match[1], match[2]);
+  }
+  return unscored;
+}
+
+/**
+ * Runs each requirement set of a mode against one running sample, one set after the other, and
+ * the expected failures against the plain SDK pattern.
+ */
 async function runMode(mode) {
-  const outputDir = mkdtempSync(join(tmpdir(), `conformance-${mode.name}-`));
   const sample = await startSample(mode);
-  const { url } = sample;
-  const expected = readExpected(mode.expectedFile);
-  // The baseline is evaluated here rather than by the suite, whose baseline check also counts
-  // scenarios with only warnings as failures.
-  const [run, plain] = await Promise.all([
-    runSuite(['server', '--url', url, '--suite', 'all', '-o', outputDir], mode.name),
-    mode.plainMode ? runPlain(mode, [...expected.keys()]) : new Map(),
-  ]);
-  await sample.stop();
-  const results = readResults(outputDir);
-  rmSync(outputDir, { recursive: true, force: true });
-  return { mode, run, results, expected, plain };
+  const runs = new Map();
+  try {
+    for (const set of mode.sets) {
+      const outputDir = mkdtempSync(join(tmpdir(), `conformance-${mode.name}-${set}-`));
+      const expected = readExpected(mode.expectedFiles?.[set]);
+      const label = `${mode.name} ${set}`;
+      // The baseline is evaluated here rather than by the suite, whose baseline check also counts
+      // scenarios with only warnings as failures.
+      const [run, plain] = await Promise.all([
+        runSuite(['server', '--url', sample.url, '--requirements', set, '-o', outputDir], label),
+        // The plain SDK pattern serves 2025-era sessions only.
+        set === LEGACY_SET && mode.plainMode && expected.size > 0
+          ? runPlain(mode, [...expected.keys()])
+          : new Map(),
+      ]);
+      const results = readResults(outputDir);
+      rmSync(outputDir, { recursive: true, force: true });
+      runs.set(set, { run, results, expected, plain, unscored: unscoredOf(run.output, set) });
+    }
+  } finally {
+    await sample.stop();
+  }
+  return { mode, runs };
 }
 
 /** Runs the given scenarios against the SDK's plain transport in the same mode. */
@@ -200,7 +232,17 @@ async function runPlain(mode, scenarios) {
   const runOne = async (scenario) => {
     const outputDir = mkdtempSync(join(tmpdir(), `conformance-plain-${mode.name}-`));
     await runSuite(
-      ['server', '--url', url, '--scenario', scenario, '-o', outputDir],
+      [
+        'server',
+        '--url',
+        url,
+        '--scenario',
+        scenario,
+        '--spec-version',
+        LEGACY_SET,
+        '-o',
+        outputDir,
+      ],
       `${mode.name}, plain SDK`,
     );
     const result = readResults(outputDir).get(scenario);
@@ -212,108 +254,135 @@ async function runPlain(mode, scenarios) {
   return outcomes;
 }
 
-function statusOf(outcome, scenario) {
-  const result = outcome.results.get(scenario);
-  const expected = outcome.expected.has(scenario);
+function statusOf(setRun, scenario) {
+  if (!setRun) return 'n/a';
+  const result = setRun.results.get(scenario);
+  const expected = setRun.expected.has(scenario);
   if (!result) return 'missing';
+  if (setRun.unscored.has(scenario))
+    return result.failed ? 'not scored, fails' : 'not scored, passes';
   if (result.failed) return expected ? 'expected' : 'FAILED';
   return expected ? 'STALE' : 'passed';
 }
 
-function report(outcomes) {
+const GOOD = new Set(['passed', 'expected', 'n/a', 'not scored, fails', 'not scored, passes']);
+
+/** The table of one requirement set: a row per scenario, a column per mode. */
+function setTable(outcomes, set, problems) {
+  const runs = outcomes.map((o) => o.runs.get(set));
   const scenarios = [
-    ...new Set(outcomes.flatMap((o) => [...o.results.keys(), ...o.expected.keys()])),
+    ...new Set(runs.flatMap((r) => (r ? [...r.results.keys(), ...r.expected.keys()] : []))),
   ].sort();
-  const problems = [];
   const lines = [
-    '# Conformance',
-    '',
-    `The official MCP conformance suite \`${SUITE}\` (\`--suite all\`, run on \`${SUITE_NODE}\`), against the`,
-    `sample application in ${MODES.length} modes. Regenerate with \`npm run test:conformance\`.`,
-    '',
-    `Last run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version} for the sample.`,
-    '',
-    "`passed`: every check passed; `expected`: failed, and listed with its reason in the mode's",
-    'expected-failures file; `FAILED` / `STALE` / `missing` fail the run.',
+    `## Requirement set ${set}`,
     '',
     `| Scenario | ${outcomes.map((o) => o.mode.title).join(' | ')} |`,
     `| --- | ${outcomes.map(() => '---').join(' | ')} |`,
   ];
   for (const scenario of scenarios) {
-    const statuses = outcomes.map((o) => statusOf(o, scenario));
+    const statuses = runs.map((r) => statusOf(r, scenario));
     lines.push(`| ${scenario} | ${statuses.join(' | ')} |`);
     outcomes.forEach((o, i) => {
-      if (!['passed', 'expected'].includes(statuses[i]))
-        problems.push(`${o.mode.name}: ${scenario} ${statuses[i]}`);
+      if (!GOOD.has(statuses[i]))
+        problems.push(`${o.mode.name} ${set}: ${scenario} ${statuses[i]}`);
     });
   }
-  lines.push(
-    '',
-    '| Totals | ' +
-      outcomes
-        .map((o) => {
-          const counts = { passed: 0, expected: 0 };
-          for (const s of scenarios) {
-            const status = statusOf(o, s);
-            counts[status] = (counts[status] ?? 0) + 1;
-          }
-          const failed = scenarios.length - counts.passed - counts.expected;
-          return `${counts.passed} passed, ${counts.expected} expected, ${failed} failed`;
-        })
-        .join(' | ') +
-      ' |',
-  );
+  const totals = runs.map((r) => {
+    if (!r) return 'not run';
+    const counts = {};
+    for (const s of scenarios) counts[statusOf(r, s)] = (counts[statusOf(r, s)] ?? 0) + 1;
+    const failed = (counts.FAILED ?? 0) + (counts.STALE ?? 0) + (counts.missing ?? 0);
+    const unscored = (counts['not scored, fails'] ?? 0) + (counts['not scored, passes'] ?? 0);
+    return `${counts.passed ?? 0} passed, ${counts.expected ?? 0} expected, ${failed} failed; ${unscored} not scored`;
+  });
+  lines.push('', `| Totals | ${totals.join(' | ')} |`, '');
+  const cells = runs.flatMap((r) => (r ? scenarios.map((s) => statusOf(r, s)) : []));
+  return { lines, cells };
+}
 
-  lines.push('', "## Expected failures, checked against the SDK's plain transport", '');
+function report(outcomes) {
+  const problems = [];
+  const lines = [
+    '# Conformance',
+    '',
+    `The official MCP conformance suite \`${SUITE}\`, run on \`${SUITE_NODE}\`: the requirement sets`,
+    `of both protocol eras (\`--requirements ${LEGACY_SET}\` and \`--requirements ${MODERN_SET}\`), each against`,
+    `the same running sample application, in ${MODES.length} modes. Regenerate with \`npm run test:conformance\`.`,
+    '',
+    `Last run: ${new Date().toISOString().slice(0, 10)}, Node ${process.version} for the sample.`,
+    '',
+    "`passed`: every check passed; `expected`: failed, and listed with its reason in the mode's",
+    'expected-failures file; `not scored`: run by the suite but not part of the requirement set',
+    '(extensions such as `tasks-*`, and scenarios still pending); `n/a`: the mode does not serve',
+    'that era; `FAILED` / `STALE` / `missing` fail the run.',
+    '',
+  ];
+  const tables = [];
+  const cells = [];
+  for (const set of BOTH_ERAS) {
+    const table = setTable(outcomes, set, problems);
+    lines.push(...table.lines);
+    tables.push(...table.lines);
+    cells.push(...table.cells);
+  }
+
+  lines.push("## Expected failures, checked against the SDK's plain transport", '');
   lines.push(
     "Each expected failure is also run against `scripts/plain-sdk-server.mjs` (Express + the SDK's",
     '`StreamableHTTPServerTransport` + a session map, serving the same MCP server) in the same mode,',
     'to show whether the failure belongs to the mode itself rather than to this module.',
     '',
-    '| Mode | Scenario | Reason | Plain SDK transport |',
-    '| --- | --- | --- | --- |',
+    '| Mode | Set | Scenario | Reason | Plain SDK transport |',
+    '| --- | --- | --- | --- | --- |',
   );
   for (const o of outcomes) {
-    for (const [scenario, reason] of o.expected) {
-      lines.push(
-        `| ${o.mode.title} | ${scenario} | ${reason} | ${o.plain.get(scenario) ?? 'not run'} |`,
-      );
+    for (const [set, r] of o.runs) {
+      for (const [scenario, reason] of r.expected) {
+        lines.push(
+          `| ${o.mode.title} | ${set} | ${scenario} | ${reason} | ${r.plain.get(scenario) ?? (set === LEGACY_SET ? 'not run' : 'n/a (it serves 2025-era sessions only)')} |`,
+        );
+      }
     }
   }
 
   lines.push('', '## Warnings', '');
   let warnings = 0;
   for (const o of outcomes) {
-    for (const [scenario, result] of o.results) {
-      for (const warning of result.warnings) {
-        warnings++;
-        const explanation =
-          EXPLAINED_WARNINGS[`${o.mode.name}/${warning.id}`] ?? EXPLAINED_WARNINGS[warning.id];
-        if (!explanation)
-          problems.push(`${o.mode.name}: unexplained warning ${scenario}/${warning.id}`);
-        lines.push(
-          `- **${o.mode.title}, ${scenario}, \`${warning.id}\`**: ${warning.message}`,
-          `  - Why: ${explanation ?? 'NOT EXPLAINED: investigate, fix, or explain it in scripts/conformance.mjs.'}`,
-        );
+    for (const [set, r] of o.runs) {
+      for (const [scenario, result] of r.results) {
+        if (r.unscored.has(scenario)) continue;
+        for (const warning of result.warnings) {
+          warnings++;
+          const explanation =
+            EXPLAINED_WARNINGS[`${o.mode.name}/${warning.id}`] ?? EXPLAINED_WARNINGS[warning.id];
+          if (!explanation)
+            problems.push(`${o.mode.name} ${set}: unexplained warning ${scenario}/${warning.id}`);
+          lines.push(
+            `- **${o.mode.title}, ${set}, ${scenario}, \`${warning.id}\`**: ${warning.message}`,
+            `  - Why: ${explanation ?? 'NOT EXPLAINED: investigate, fix, or explain it in scripts/conformance.mjs.'}`,
+          );
+        }
       }
     }
   }
   if (warnings === 0) lines.push('None.');
   for (const o of outcomes) {
-    // Without expected failures the suite's own verdict must be a pass as well.
-    if (o.expected.size === 0 && o.run.code !== 0) {
-      problems.push(`${o.mode.name}: the suite exited with ${o.run.code}`);
+    for (const [set, r] of o.runs) {
+      // Without expected failures the suite's own verdict must be a pass as well.
+      if (r.expected.size === 0 && r.run.code !== 0) {
+        problems.push(`${o.mode.name} ${set}: the suite exited with ${r.run.code}`);
+      }
     }
   }
-  const cells = outcomes.flatMap((o) => scenarios.map((scenario) => statusOf(o, scenario)));
-  const passedCells = cells.filter((status) => status === 'passed' || status === 'expected').length;
+  const passedCells = cells.filter((status) => GOOD.has(status) && status !== 'n/a').length;
+  const countedCells = cells.filter((status) => status !== 'n/a').length;
   return {
     markdown: `${lines.join('\n')}\n`,
     problems,
-    table: lines.slice(10, 12 + scenarios.length + 2),
+    table: tables,
     counts: {
       passed: passedCells,
-      failed: cells.length - passedCells + (problems.length > 0 ? 1 : 0),
+      failed: countedCells - passedCells + (problems.length > 0 ? 1 : 0),
     },
   };
 }
@@ -334,8 +403,12 @@ async function main() {
   log('Written to docs/CONFORMANCE.md');
   if (problems.length > 0) {
     log(`\nConformance problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    for (const o of outcomes.filter((o) => o.run.code !== 0 && o.expected.size === 0))
-      log(`\n--- ${o.mode.name} suite output ---\n${o.run.output.slice(-4000)}`);
+    for (const o of outcomes) {
+      for (const [set, r] of o.runs) {
+        if (r.run.code !== 0 && r.expected.size === 0)
+          log(`\n--- ${o.mode.name} ${set} suite output ---\n${r.run.output.slice(-4000)}`);
+      }
+    }
     process.exit(1);
   }
   log('Conformance: all modes as expected.');

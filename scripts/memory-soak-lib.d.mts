@@ -5,6 +5,8 @@ export interface MemoryMode {
   title: string;
   env: Record<string, string>;
   stateless?: boolean;
+  /** Calls as a 2026-07-28 client does: no session, the revision's envelope and headers. */
+  modern?: boolean;
   hibernateEvery?: number;
   replicas?: number;
 }

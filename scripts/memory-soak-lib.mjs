@@ -13,7 +13,8 @@ import { startRedisServer } from './redis-server.mjs';
 import { PROTOCOL_VERSION, openSession, post, startSample } from './soak-lib.mjs';
 
 /**
- * The modes measured. `stateless` calls without a session; `hibernateEvery` hibernates the session
+ * The modes measured. `stateless` calls without a session; `modern` calls as a 2026-07-28
+ * client does (no session, the revision's `_meta` envelope and headers); `hibernateEvery` hibernates the session
  * (through the same `SessionManager.hibernate` the reaper calls) after every so many requests, so
  * that the next request wakes it; `replicas: 2` sends every call to the replica that does not own
  * the session, which forwards it to the owner over Redis, and measures both.
@@ -23,6 +24,7 @@ export const MEMORY_MODES = [
   { name: 'sse', title: 'SSE, no event store', env: { MCP_EVENT_STORE: 'none' } },
   { name: 'sse-store', title: 'SSE, in-memory event store', env: {} },
   { name: 'stateless', title: 'stateless', env: { MCP_STATELESS: 'true' }, stateless: true },
+  { name: 'modern', title: '2026-07-28 requests', env: {}, stateless: true, modern: true },
   {
     name: 'hibernation',
     title: 'hibernating and waking',
@@ -37,12 +39,26 @@ export const MEMORY_MODES = [
   },
 ];
 
-const ECHO = (id) =>
+const MODERN_VERSION = '2026-07-28';
+
+/** The `_meta` envelope of a 2026-07-28 request. */
+const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'memory-soak', version: '1.0.0' },
+};
+
+/** An echo call, as a 2025-era client sends it or, with `modern`, a 2026-07-28 client. */
+const ECHO = (id, modern) =>
   JSON.stringify({
     jsonrpc: '2.0',
     id,
     method: 'tools/call',
-    params: { name: 'echo', arguments: { text: `m${id}` } },
+    params: {
+      name: 'echo',
+      arguments: { text: `m${id}` },
+      ...(modern && { _meta: MODERN_META }),
+    },
   });
 
 /** The echoed text of an SSE or JSON answer to an echo call. */
@@ -66,7 +82,8 @@ async function sendCalls(url, headers, agent, { from, to, concurrency, every, be
         while (next < end) {
           const id = next++;
           try {
-            const res = await post(url, { agent, headers, body: ECHO(id) });
+            const body = ECHO(id, headers['mcp-protocol-version'] === MODERN_VERSION);
+            const res = await post(url, { agent, headers, body });
             if (res.status !== 200 || echoed(res.text) !== `m${id}`) errors++;
           } catch {
             errors++;
@@ -96,7 +113,9 @@ export async function measureMode(mode, { requests, warmup, concurrency = 8 }) {
     }
     const [owner, forwarder] = samples;
     const target = forwarder ?? owner;
-    const headers = { 'mcp-protocol-version': PROTOCOL_VERSION };
+    const headers = mode.modern
+      ? { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'echo' }
+      : { 'mcp-protocol-version': PROTOCOL_VERSION };
     if (!mode.stateless) headers['mcp-session-id'] = await openSession(owner.url, agent);
 
     const hibernations = { count: 0 };

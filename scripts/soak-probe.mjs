@@ -4,7 +4,9 @@
 // starts it. Message in: { type: 'probe', id, gc }. Message out: { type: 'probe', id, at, rss,
 // heapUsed, heapTotal, external, arrayBuffers, sessions, hibernated }. With { type: 'hibernate',
 // id }, it first hibernates every quiet session through SessionManager.hibernate (what the reaper
-// does after hibernateAfter), then answers the same way.
+// does after hibernateAfter), then answers the same way. `hibernated` is counted only for a
+// 'hibernate' message: counting walks every session, which a probe of a large population should
+// not pay on every reading.
 import { SessionManager } from '../build/src/index.js';
 
 const managers = new Set();
@@ -25,10 +27,12 @@ process.on('message', async (message) => {
   if (message.gc && typeof globalThis.gc === 'function') globalThis.gc();
   const memory = process.memoryUsage();
   let sessions = 0;
-  let hibernated = 0;
+  let hibernated;
   for (const manager of managers) {
     sessions += manager.count();
-    hibernated += manager.list().filter((session) => session.hibernated).length;
+    if (message.type === 'hibernate') {
+      hibernated = (hibernated ?? 0) + manager.list().filter((s) => s.hibernated).length;
+    }
   }
   process.send?.({
     type: 'probe',

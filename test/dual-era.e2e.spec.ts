@@ -196,6 +196,28 @@ describe('the protocol option', () => {
     }
   });
 
+  it('a factory may keep SDK v1 servers for sessions and give 2026-07-28 requests SDK v2 ones', async () => {
+    const t = await startTestApp({
+      factory: (context) =>
+        context.era === 'modern' ? v2TestServerFactory(context) : testServerFactory(context),
+    });
+    try {
+      const modern = await connectV2Client(t.url, 'pinned');
+      const whoami = await modern.client.callTool({ name: 'whoami', arguments: {} });
+      expect(JSON.parse(textOf(whoami))).toMatchObject({ era: 'modern' });
+      await modern.client.close();
+      const legacy = await connectV2Client(t.url, 'legacy');
+      // The SDK v1 test server's tools: sleep reports progress, whoami does not exist there.
+      expect(
+        textOf(await legacy.client.callTool({ name: 'echo', arguments: { text: 'v1' } })),
+      ).toBe('v1');
+      expect(t.manager.count()).toBe(1);
+      await legacy.client.close();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('modern-only with a factory on the SDK v1 fails the bootstrap, saying why', async () => {
     await expect(
       startTestApp({ factory: testServerFactory, options: { protocol: 'modern-only' } }),

@@ -1,6 +1,7 @@
 import { startSample } from '../scripts/soak-lib.mjs';
 import { connectClient, textOf } from './support/client.js';
 import {
+  initializeBody,
   MCP_POST_HEADERS,
   openRawSession,
   openStream,
@@ -8,6 +9,7 @@ import {
   sessionHeaders,
   sseMessages,
 } from './support/http.js';
+import { MODERN_VERSION, modernRequest } from './support/modern.js';
 import { toolCall } from './support/reliability.js';
 import { HTTP_ADAPTERS } from './support/app.js';
 
@@ -61,12 +63,57 @@ describe('the sample application', () => {
     }
   });
 
+  it('serves both eras: server/discover and tools/call without a session, initialize with one', async () => {
+    const sample = await startSample();
+    try {
+      const discovered = await rawRequest(sample.url, modernRequest('server/discover'));
+      expect(discovered.status).toBe(200);
+      expect(discovered.headers['mcp-session-id']).toBeUndefined();
+      expect(discovered.json().result.supportedVersions).toContain(MODERN_VERSION);
+      const greet = modernRequest('tools/call', { name: 'greet', arguments: { name: 'Eve' } });
+      const called = await rawRequest(sample.url, greet);
+      expect(called.headers['mcp-session-id']).toBeUndefined();
+      expect(called.json().result.content[0].text).toBe('Hello, Eve!');
+
+      const init = await rawRequest(sample.url, {
+        headers: MCP_POST_HEADERS,
+        body: initializeBody(),
+      });
+      expect(init.status).toBe(200);
+      expect(init.headers['mcp-session-id']).toEqual(expect.any(String));
+    } finally {
+      await sample.stop();
+    }
+  });
+
+  it('keeps the SDK v1 server with MCP_SDK=v1, for sessions only', async () => {
+    const sample = await startSample({ env: { MCP_SDK: 'v1' } });
+    try {
+      const { client } = await connectClient(sample.url);
+      expect(textOf(await client.callTool({ name: 'greet', arguments: { name: 'V1' } }))).toBe(
+        'Hello, V1!',
+      );
+      await client.close();
+      const probe = await rawRequest(sample.url, modernRequest('server/discover'));
+      expect(probe.status).toBe(400);
+      expect(probe.json()).toMatchObject({ id: null, error: { code: -32022 } });
+    } finally {
+      await sample.stop();
+    }
+  });
+
   it('refuses an invalid environment at startup with a message naming the variable', async () => {
     await expect(startSample({ env: { MCP_MAX_SESSIONS: 'many' } })).rejects.toThrow(
       /MCP_MAX_SESSIONS must be a number/,
     );
     await expect(startSample({ env: { MCP_HTTP_ADAPTER: 'koa' } })).rejects.toThrow(
       /MCP_HTTP_ADAPTER must be one of "express", "fastify", got "koa"/,
+    );
+    await expect(startSample({ env: { MCP_SDK: 'v3' } })).rejects.toThrow(
+      /MCP_SDK must be "v1" or "v2", got "v3"/,
+    );
+    await expect(startSample({ env: { MCP_PROTOCOL: 'both' } })).rejects.toThrow(
+      /MCP_PROTOCOL must be "dual", "legacy-only" or "modern-only", got "both"/,
     );
   });
 });

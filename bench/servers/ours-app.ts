@@ -6,11 +6,13 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { mcpSessionOptionsFromConfig } from '../../sample/mcp-session.config.js';
 import { MCP_SERVER_FACTORY, McpSessionModule, type McpServerFactory } from '../../src/index.js';
 import { createEchoServer } from './echo-server.js';
+import { createEchoServerV2 } from './echo-server-v2.js';
 
 /**
  * Ours: the sample application's module setup (options read from the environment by the sample's
- * own `mcpSessionOptionsFromConfig`, the reaper on @nestjs/schedule), serving the echo server
- * (with the sample's lazy validator when BENCH_LAZY_VALIDATOR=true).
+ * own `mcpSessionOptionsFromConfig`, the reaper on @nestjs/schedule), serving the echo server: on
+ * the SDK v1 for 2025-era sessions, as every earlier run measured them (with the sample's lazy
+ * validator when BENCH_LAZY_VALIDATOR=true), and on the SDK v2 for 2026-07-28 requests.
  */
 @Module({
   imports: [
@@ -25,8 +27,10 @@ import { createEchoServer } from './echo-server.js';
   providers: [
     {
       provide: MCP_SERVER_FACTORY,
-      useFactory: (): McpServerFactory => () =>
-        createEchoServer({ lazyValidator: process.env.BENCH_LAZY_VALIDATOR === 'true' }),
+      useFactory: (): McpServerFactory => (context) =>
+        context.era === 'modern'
+          ? createEchoServerV2()
+          : createEchoServer({ lazyValidator: process.env.BENCH_LAZY_VALIDATOR === 'true' }),
     },
   ],
 })

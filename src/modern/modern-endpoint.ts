@@ -60,9 +60,15 @@ export class ModernEndpoint {
     private readonly telemetry: McpTelemetry = NO_TELEMETRY,
   ) {}
 
+  /** True when the options ask for 2026-07-28 requests and the SDK v2 is installed. */
+  get wanted(): boolean {
+    return this.options.protocol !== 'legacy-only' && this.sdk !== undefined;
+  }
+
   /**
    * Starts serving 2026-07-28 requests, when the options ask for it and the application's factory
-   * builds SDK v2 servers; call it once the factory is bound.
+   * builds SDK v2 servers for that era; call it once the factory is bound (for `modern` when
+   * {@link wanted}).
    *
    * @throws Error when `protocol: 'modern-only'` is asked of a factory that cannot serve it, and
    * McpSessionOptionsError when replicas share sessions without a shared `requestStateKey`.

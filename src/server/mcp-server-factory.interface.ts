@@ -53,7 +53,10 @@ export interface McpServerContext {
 /**
  * Builds a fresh, unconnected MCP server. It is called once per session, once per 2026-07-28
  * request (and once per request in stateless mode), because an SDK server serves one transport;
- * and once at bootstrap, to learn which SDK line it builds on (that server is never connected).
+ * and once at bootstrap, to learn which SDK line it builds on (that server is never connected):
+ * with `era: 'modern'` when 2026-07-28 requests may be served. A factory may return servers of
+ * different lines by era (SDK v1 servers for its sessions, SDK v2 ones for 2026-07-28 requests);
+ * 2026-07-28 requests are served when it returns SDK v2 servers for that era.
  *
  * Provide it under {@link MCP_SERVER_FACTORY} in any module of the application, with `useFactory`
  * and `inject` so that its tools can use Nest services.

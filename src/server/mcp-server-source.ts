@@ -2,6 +2,7 @@ import type { ModuleRef } from '@nestjs/core';
 import type {
   McpRequestStateCodec,
   McpServerContext,
+  McpServerEra,
   McpServerFactory,
 } from './mcp-server-factory.interface.js';
 import {
@@ -20,7 +21,7 @@ export type ServerRequestContext = Omit<McpServerContext, 'requestState'>;
  */
 export class McpServerSource {
   private factory: McpServerFactory | undefined;
-  private factoryLine: SdkLine | undefined;
+  private probedLine: SdkLine | undefined;
 
   constructor(
     readonly lines: SdkLines,
@@ -28,33 +29,35 @@ export class McpServerSource {
   ) {}
 
   /**
-   * Finds the application's factory, and learns which SDK line it builds on by building one
-   * server, never connected.
+   * Finds the application's factory, and learns which SDK line it builds on for `era` by building
+   * one server, never connected: for `modern` when 2026-07-28 requests may be served (so a factory
+   * may keep SDK v1 servers for its sessions and give the 2026-07-28 era SDK v2 ones), else for
+   * `legacy`.
    *
    * @throws Error saying how to provide a factory, when there is none, it is not a function, or
    * it does not build a server of an installed SDK line.
    */
-  async bind(moduleRef: ModuleRef): Promise<void> {
+  async bind(moduleRef: ModuleRef, era: McpServerEra): Promise<void> {
     this.factory = findServerFactory(moduleRef);
     try {
       const probe = await this.create({
-        era: 'legacy',
+        era,
         sessionId: undefined,
         principal: undefined,
         state: {},
       });
-      this.factoryLine = probe.line;
+      this.probedLine = probe.line;
     } catch (error) {
       throw new Error(
-        `The MCP server factory failed when McpSessionModule called it at bootstrap to learn its SDK line (with era 'legacy', no session id, no principal): ${(error as Error).message}`,
+        `The MCP server factory failed when McpSessionModule called it at bootstrap to learn its SDK line (with era '${era}', no session id, no principal): ${(error as Error).message}`,
         { cause: error },
       );
     }
   }
 
-  /** The SDK line the application's servers are built on, once bound. */
+  /** The SDK line of the server the factory built at bootstrap, once bound. */
   get line(): SdkLine | undefined {
-    return this.factoryLine;
+    return this.probedLine;
   }
 
   /** A new, unconnected server for `context`, with its SDK line. */

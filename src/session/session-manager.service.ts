@@ -124,7 +124,7 @@ export class SessionManager
         `SessionManager has already been ${state.phase === 'stopped' ? 'shut down' : 'started'}; a manager runs once. Create a new application to serve again.`,
       );
     }
-    await this.servers.bind(this.moduleRef);
+    await this.servers.bind(this.moduleRef, this.modern.wanted ? 'modern' : 'legacy');
     this.modern.start();
     state.phase = 'running';
     this.subscriptions.push(
