@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { SessionCluster } from '../cluster/session-cluster.js';
 import { MCP_SESSION_CLUSTER, MCP_SESSION_OPTIONS } from '../module/mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
-import type { EndpointPhase } from '../pipeline/admission.js';
+import type { EndpointPhase } from '../pipeline/endpoint-phase.js';
 import { SessionManager } from '../session/session-manager.service.js';
 
 /**
@@ -43,6 +43,7 @@ export interface McpSessionHealth {
  */
 @Injectable()
 export class McpSessionHealthIndicator {
+  /** @internal Nest builds it. */
   constructor(
     private readonly sessions: SessionManager,
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
