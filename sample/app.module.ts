@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
 import {
   MCP_SERVER_FACTORY,
   McpNotifier,
@@ -12,6 +13,11 @@ import { mcpSessionOptionsFromConfig } from './mcp-session.config.js';
 import { SessionLogService } from './session-log.service.js';
 import { buildEverythingServer } from './mcp/everything-server.js';
 import { buildEverythingServerV1 } from './mcp/everything-server.v1.js';
+import { HealthController } from './observability/health.controller.js';
+import { MetricsController } from './observability/metrics.controller.js';
+import { observabilityEnabled } from './observability/prometheus.js';
+
+const observability = observabilityEnabled();
 
 /**
  * The server factory: on the SDK v2 by default, serving both protocol eras; with `MCP_SDK=v1`,
@@ -26,7 +32,8 @@ function serverFactory(greetings: GreetingService, notifier: McpNotifier): McpSe
 
 /**
  * The sample application: the MCP endpoint at `/mcp`, configured from the environment, with a
- * server per session (and per 2026-07-28 request) whose tools use an injected Nest service.
+ * server per session (and per 2026-07-28 request) whose tools use an injected Nest service; with
+ * `MCP_METRICS=true`, also Prometheus metrics at `/metrics` and a health check at `/health`.
  */
 @Module({
   imports: [
@@ -37,7 +44,9 @@ function serverFactory(greetings: GreetingService, notifier: McpNotifier): McpSe
       inject: [ConfigService],
       useFactory: mcpSessionOptionsFromConfig,
     }),
+    ...(observability ? [TerminusModule.forRoot()] : []),
   ],
+  controllers: observability ? [MetricsController, HealthController] : [],
   providers: [
     GreetingService,
     SessionLogService,

@@ -3,12 +3,15 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { httpAdapterFrom } from './http-adapter.js';
+import { observabilityEnabled, prometheusExporter } from './observability/prometheus.js';
 
 /**
  * Starts the sample MCP server, on Express or, with `MCP_HTTP_ADAPTER=fastify`, on Fastify;
  * SIGTERM or SIGINT drain it and exit 0.
  */
 async function bootstrap(): Promise<void> {
+  // The meter provider is registered before the module starts, so the module finds it.
+  if (observabilityEnabled()) prometheusExporter();
   const adapter = httpAdapterFrom(process.env.MCP_HTTP_ADAPTER);
   const app = adapter
     ? await NestFactory.create(AppModule, adapter)

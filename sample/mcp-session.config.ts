@@ -81,6 +81,7 @@ export function mcpSessionOptionsFromConfig(config: ConfigService): McpSessionMo
     requestStateKey: requestStateKey(env('MCP_REQUEST_STATE_KEY'), store),
     jsonResponse: bool(env('MCP_JSON_RESPONSE'), 'MCP_JSON_RESPONSE'),
     transport: transport(env('MCP_TRANSPORT')),
+    telemetry: bool(env('MCP_TELEMETRY'), 'MCP_TELEMETRY'),
     sessionIdleTimeout: stateless ? undefined : idleTimeout,
     hibernateAfter: num(env('MCP_HIBERNATE_AFTER'), 'MCP_HIBERNATE_AFTER'),
     reapInterval: num(env('MCP_REAP_INTERVAL'), 'MCP_REAP_INTERVAL'),

@@ -13,6 +13,8 @@ export type {
 } from './server/mcp-server-factory.interface.js';
 export type { McpRequestStateCodec, McpServerEra } from './server/mcp-server-factory.interface.js';
 export { SessionManager } from './session/session-manager.service.js';
+export type { EndpointPhase } from './pipeline/endpoint-phase.js';
+export { McpSessionHealthIndicator, type McpSessionHealth } from './health/mcp-session.health.js';
 export type { ModernRequestCounts } from './modern/modern-request-counts.js';
 export { McpNotifier } from './modern/mcp-notifier.service.js';
 export type { SessionInfo } from './session/session-info.js';

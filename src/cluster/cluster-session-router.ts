@@ -142,6 +142,7 @@ export class ClusterSessionRouter {
     if (held) return held;
     const claimed = await cluster.registry.claim(record.id, record.owner, cluster.replicaId);
     if (claimed !== true) return undefined;
+    if (record.owner !== cluster.replicaId) cluster.telemetry.tookOver();
     // A replica that missed its heartbeats may still be alive: it must let the session go.
     if (record.owner !== '' && record.owner !== cluster.replicaId) {
       void cluster.forwarder.send(record.owner, { type: 'revoke', sessionId: record.id });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../redis/redis-client.js';
 import { connectRedis, type RedisConnectionOptions } from '../redis/redis-connection.js';
 import { type Observable, Subject } from 'rxjs';
+import { NO_TELEMETRY, type McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import { RedisSessionRegistry } from './redis-session-registry.js';
 import { RequestForwarder } from './request-forwarder.js';
 
@@ -43,6 +44,8 @@ export class SessionCluster implements OnApplicationShutdown {
     readonly client: RedisClient,
     private readonly subscriber: RedisClient,
     keyPrefix: string,
+    /** Where take-overs and Redis errors are counted. */
+    readonly telemetry: McpTelemetry,
   ) {
     this.registry = new RedisSessionRegistry(client, keyPrefix);
     this.forwarder = new RequestForwarder(
@@ -59,13 +62,19 @@ export class SessionCluster implements OnApplicationShutdown {
    *
    * @throws Error naming the URL and the fix, when `ioredis` is missing or Redis does not answer.
    */
-  static async connect(options: Required<RedisConnectionOptions>): Promise<SessionCluster> {
+  static async connect(
+    options: Required<RedisConnectionOptions>,
+    telemetry: McpTelemetry = NO_TELEMETRY,
+  ): Promise<SessionCluster> {
     const { url } = options;
     const client = await connectRedis(url, 'McpSessionModule', { enableAutoPipelining: true });
     let subscriber: RedisClient | undefined;
     try {
       subscriber = await connectRedis(url, 'McpSessionModule');
-      const cluster = new SessionCluster(client, subscriber, options.keyPrefix);
+      const cluster = new SessionCluster(client, subscriber, options.keyPrefix, telemetry);
+      for (const connection of [client, subscriber]) {
+        connection.on('error', () => telemetry.redisError());
+      }
       await cluster.forwarder.listen();
       return cluster;
     } catch (error) {
@@ -100,8 +109,11 @@ export class SessionCluster implements OnApplicationShutdown {
     this.beats.complete();
     await this.forwarder.close();
     await this.registry.forgetReplica(this.replicaId).catch(() => undefined);
+    // A connection that cannot say QUIT (Redis is gone) is cut, or it would retry for ever.
     await Promise.all(
-      [this.client.quit(), this.subscriber.quit()].map((quit) => quit.catch(() => undefined)),
+      [this.client, this.subscriber].map((connection) =>
+        connection.quit().catch(() => connection.disconnect()),
+      ),
     );
   }
 

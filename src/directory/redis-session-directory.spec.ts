@@ -1,3 +1,4 @@
+import { NO_TELEMETRY } from '../telemetry/mcp-telemetry.js';
 import { Subject } from 'rxjs';
 import { fakeRequest, FakeResponse } from '../../test/support/fakes.js';
 import type { ClusterMessage, ForwardedRequest } from '../cluster/cluster-messages.js';
@@ -70,6 +71,7 @@ class FakeCluster {
   };
 
   readonly beats$ = this.beats.asObservable();
+  readonly telemetry = NO_TELEMETRY;
 
   isFresh(): boolean {
     return this.fresh;

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MCP_SESSION_OPTIONS } from '../module/mcp-session.constants.js';
+import { MCP_SESSION_OPTIONS, MCP_TELEMETRY } from '../module/mcp-session.constants.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import { endpointPath, globalPrefixOf, normalizePath } from './endpoint-path.js';
-import { writeJsonRpcError } from './json-rpc-error.js';
+import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
+import { writeJsonRpcError, type HttpJsonRpcError } from './json-rpc-error.js';
 import { readRequestBody } from './request-body.js';
 
 /** What the reader uses of a Fastify request and reply. */
@@ -52,6 +53,7 @@ export class BodyReader {
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
     private readonly moduleRef: ModuleRef,
     adapterHost: HttpAdapterHost,
+    @Inject(MCP_TELEMETRY) private readonly telemetry: McpTelemetry,
   ) {
     adapterHost.init$.subscribe(() => this.mount(adapterHost));
   }
@@ -78,7 +80,7 @@ export class BodyReader {
     if (!this.isEndpoint(req)) return next();
     void readRequestBody(req, this.options.maxRequestBodySize).then((read) => {
       // A refused body is never handed on: no later parser may touch the request.
-      if (read.kind === 'error') writeJsonRpcError(res, read.error);
+      if (read.kind === 'error') this.refuse(res, read.error);
       else next();
     });
   }
@@ -92,11 +94,16 @@ export class BodyReader {
     if (read.kind === 'error') {
       // Taken over, so that Fastify neither answers nor runs the route.
       reply.hijack();
-      writeJsonRpcError(reply.raw, read.error);
+      this.refuse(reply.raw, read.error);
     } else {
       request.headers = { ...NO_BODY_TO_PARSE };
     }
     return undefined;
+  }
+
+  private refuse(res: ServerResponse, error: HttpJsonRpcError): void {
+    this.telemetry.refused(error);
+    writeJsonRpcError(res, error);
   }
 
   private isEndpoint(req: IncomingMessage): boolean {

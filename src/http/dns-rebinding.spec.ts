@@ -117,6 +117,7 @@ describe('checkDnsRebinding', () => {
       status: 421,
       code: JsonRpcErrorCode.ServerError,
       message: expect.stringContaining('evil.example.com'),
+      refusal: 'host',
     });
   });
 
@@ -154,6 +155,7 @@ describe('checkDnsRebinding', () => {
       status: 403,
       code: JsonRpcErrorCode.ServerError,
       message: expect.stringContaining('http://evil.example.com'),
+      refusal: 'origin',
     });
   });
 

@@ -17,7 +17,16 @@ export interface HttpJsonRpcError {
   message: string;
   data?: unknown;
   headers?: Record<string, string>;
+  /** Set on the refusals counted by the telemetry (`mcp.session_manager.requests.refused`). */
+  refusal?: RefusalReason;
 }
+
+/**
+ * Why a request was refused before any work: the session cap, the per-principal quota, a `Host`
+ * or `Origin` the endpoint does not answer to, a body over `maxRequestBodySize`, or shutdown.
+ */
+export type RefusalReason =
+  'cap' | 'principal_quota' | 'host' | 'origin' | 'body_size' | 'shutting_down';
 
 /** Writes an error response with a JSON-RPC body, unless the response has already started. */
 export function writeJsonRpcError(res: HttpResponse, error: HttpJsonRpcError): void {
@@ -48,6 +57,7 @@ export function hostNotAllowed(host: string | undefined): HttpJsonRpcError {
     status: 421,
     code: JsonRpcErrorCode.ServerError,
     message: `Misdirected Request: Host header not allowed: ${host ?? '(none)'}`,
+    refusal: 'host',
   };
 }
 
@@ -57,6 +67,7 @@ export function originNotAllowed(origin: string): HttpJsonRpcError {
     status: 403,
     code: JsonRpcErrorCode.ServerError,
     message: `Forbidden: Origin not allowed: ${origin}`,
+    refusal: 'origin',
   };
 }
 
@@ -97,6 +108,7 @@ export function payloadTooLarge(limit: number, discarded: boolean): HttpJsonRpcE
     status: 413,
     code: JsonRpcErrorCode.ServerError,
     message: `Payload Too Large: Request body must not exceed ${limit} bytes`,
+    refusal: 'body_size',
     ...(discarded ? {} : { headers: UNREAD_BODY_HEADERS }),
   };
 }
@@ -147,6 +159,7 @@ export const SHUTTING_DOWN: HttpJsonRpcError = {
   code: JsonRpcErrorCode.ServerError,
   message: 'Service Unavailable: the server is shutting down',
   headers: { Connection: 'close' },
+  refusal: 'shutting_down',
 };
 
 /** The 503 while the cluster's session registry on Redis does not answer. */
@@ -198,6 +211,7 @@ export function tooManySessions(maxSessions: number, retryAfterMs: number): Http
     code: JsonRpcErrorCode.ServerError,
     message: `Service Unavailable: the server holds its maximum of ${maxSessions} sessions`,
     headers: { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) },
+    refusal: 'cap',
   };
 }
 
@@ -207,6 +221,7 @@ export function principalQuotaReached(quota: number): HttpJsonRpcError {
     status: 429,
     code: JsonRpcErrorCode.ServerError,
     message: `Too Many Requests: this principal already holds its maximum of ${quota} sessions`,
+    refusal: 'principal_quota',
   };
 }
 

@@ -9,6 +9,8 @@ import type { AuthInfo } from '../protocol/json-rpc.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import type { McpRequest } from '../pipeline/mcp-request.js';
 import type { McpServerSource } from '../server/mcp-server-source.js';
+import type { McpTransport } from '../server/mcp-transport.interface.js';
+import { NO_TELEMETRY, type McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import type { ModernRequestCounts } from './modern-request-counts.js';
 import type { ModernSdk } from './modern-sdk.js';
 import { assertSharedRequestStateKey } from './request-state.js';
@@ -55,6 +57,7 @@ export class ModernEndpoint {
     private readonly sdk: ModernSdk | undefined,
     private readonly bus: ServerEventBus | null,
     private readonly servers: McpServerSource,
+    private readonly telemetry: McpTelemetry = NO_TELEMETRY,
   ) {}
 
   /** True when the options ask for 2026-07-28 requests and the SDK v2 is installed. */
@@ -92,7 +95,9 @@ export class ModernEndpoint {
         state: {},
       });
       // The factory's line was found to be the SDK v2's at bootstrap.
-      return built.server as McpServer | Server;
+      const server = built.server as McpServer | Server;
+      if (this.telemetry.enabled) this.observeOnConnect(server);
+      return server;
     };
     const handlerOptions = {
       legacy: 'reject' as const,
@@ -104,6 +109,15 @@ export class ModernEndpoint {
     };
     this.calls = sdk.createMcpHandler(factory, handlerOptions);
     this.listens = sdk.createMcpHandler(factory, handlerOptions);
+  }
+
+  /** Measures the requests of `server` once the handler connects it to its transport. */
+  private observeOnConnect(server: McpServer | Server): void {
+    const connect = server.connect.bind(server);
+    server.connect = async (transport) => {
+      await connect(transport);
+      this.telemetry.observeTransport(transport as unknown as McpTransport);
+    };
   }
 
   /** True when 2026-07-28 requests are served here. */

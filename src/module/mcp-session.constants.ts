@@ -7,6 +7,9 @@ export const MCP_EVENT_STORE = Symbol('McpSessionModule:EventStore');
 /** Injection token of the registration's {@link McpTransportFactory}. */
 export const MCP_TRANSPORT_FACTORY = Symbol('McpSessionModule:TransportFactory');
 
+/** Injection token of the registration's `McpTelemetry` (metrics and traces, or nothing). */
+export const MCP_TELEMETRY = Symbol('McpSessionModule:Telemetry');
+
 /** Injection token of the SDK lines installed beside the module ({@link SdkLines}). */
 export const MCP_SDK_LINES = Symbol('McpSessionModule:SdkLines');
 

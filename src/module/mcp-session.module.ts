@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { McpSessionHealthIndicator } from '../health/mcp-session.health.js';
 import { BodyReader } from '../http/body-reader.service.js';
 import { ConfigurableModuleClass } from './mcp-session.module-definition.js';
 import { serverFactoryCheck } from '../server/mcp-server-factory.check.js';
@@ -16,7 +17,14 @@ import { McpNotifier } from '../modern/mcp-notifier.service.js';
  * @publicApi
  */
 @Module({
-  providers: [SessionManager, SessionReaper, BodyReader, McpNotifier, serverFactoryCheck],
-  exports: [SessionManager, McpNotifier],
+  providers: [
+    SessionManager,
+    SessionReaper,
+    BodyReader,
+    McpNotifier,
+    McpSessionHealthIndicator,
+    serverFactoryCheck,
+  ],
+  exports: [SessionManager, McpNotifier, McpSessionHealthIndicator],
 })
 export class McpSessionModule extends ConfigurableModuleClass {}

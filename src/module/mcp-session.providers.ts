@@ -17,12 +17,15 @@ import {
   MCP_SERVER_EVENT_BUS,
   MCP_SESSION_CLUSTER,
   MCP_SESSION_OPTIONS,
+  MCP_TELEMETRY,
   MCP_TRANSPORT_FACTORY,
 } from './mcp-session.constants.js';
 import { SdkTransportFactory } from '../server/sdk-transport.factory.js';
 import { loadSdkLines, type SdkLines } from '../server/sdk-lines.js';
 import { RedisServerEventBus } from '../modern/redis-server-event-bus.js';
 import { createRequestStateCodec } from '../modern/request-state.js';
+import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
+import { loadTelemetry } from '../telemetry/telemetry.loader.js';
 
 /**
  * The providers one registration builds from its options (`optionsToken`): the resolved options
@@ -60,10 +63,15 @@ export function createMcpSessionProviders(optionsToken: string | symbol): Provid
       useFactory: (options: ResolvedMcpSessionOptions) => new SdkTransportFactory(options),
     },
     {
-      provide: MCP_SESSION_CLUSTER,
+      provide: MCP_TELEMETRY,
       inject: [MCP_SESSION_OPTIONS],
-      useFactory: (options: ResolvedMcpSessionOptions) =>
-        options.sessionStore === 'redis' ? SessionCluster.connect(options.redis) : null,
+      useFactory: (options: ResolvedMcpSessionOptions) => loadTelemetry(options.telemetry),
+    },
+    {
+      provide: MCP_SESSION_CLUSTER,
+      inject: [MCP_SESSION_OPTIONS, MCP_TELEMETRY],
+      useFactory: (options: ResolvedMcpSessionOptions, telemetry: McpTelemetry) =>
+        options.sessionStore === 'redis' ? SessionCluster.connect(options.redis, telemetry) : null,
     },
     {
       provide: SESSION_DIRECTORY,

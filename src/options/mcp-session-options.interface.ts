@@ -94,6 +94,13 @@ export interface McpSessionModuleOptions {
    */
   transport?: 'sdk' | 'native';
   /**
+   * Emit OpenTelemetry metrics and traces (see README, "Observability"), when the optional peer
+   * `@opentelemetry/api` is installed and the application registered a meter or tracer provider
+   * before the module starts. `false` turns them off even then.
+   * @default true
+   */
+  telemetry?: boolean;
+  /**
    * Which protocol eras the endpoint serves. `dual` gives 2025-era clients (those that send
    * `initialize`) sessions and serves 2026-07-28 requests statelessly with the SDK v2's handler;
    * `legacy-only` serves 2025-era clients only; `modern-only` serves 2026-07-28 requests only.

@@ -38,6 +38,8 @@ export interface ResolvedMcpSessionOptions {
   jsonResponse: boolean;
   /** Which transport serves 2025-era sessions. */
   transport: 'sdk' | 'native';
+  /** Whether to emit OpenTelemetry metrics and traces, when a provider is registered. */
+  telemetry: boolean;
   stateless: boolean;
   protocol: 'dual' | 'legacy-only' | 'modern-only';
   /** The key of `input_required` request state, when set. */
@@ -118,6 +120,7 @@ export function resolveMcpSessionOptions(
     },
     jsonResponse: options.jsonResponse ?? false,
     transport: options.transport ?? 'sdk',
+    telemetry: options.telemetry ?? true,
     stateless,
     protocol: options.protocol ?? 'dual',
     requestStateKey: options.requestStateKey,

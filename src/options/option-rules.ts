@@ -242,6 +242,14 @@ export const OPTION_RULES: readonly OptionRule[] = [
         : { problem: `must be a boolean, got ${String(value)}`, fix: 'Use true or false.' },
   },
   {
+    option: 'telemetry',
+    value: (options) => options.telemetry,
+    check: (value) =>
+      typeof value === 'boolean'
+        ? undefined
+        : { problem: `must be a boolean, got ${String(value)}`, fix: 'Use true or false.' },
+  },
+  {
     option: 'security.allowedHosts',
     value: (options) => options.security?.allowedHosts,
     check: stringList,

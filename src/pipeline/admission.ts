@@ -7,13 +7,8 @@ import {
 } from '../http/json-rpc-error.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import { SESSION_ID_PATTERN } from '../session/mcp-session.js';
+import type { EndpointPhase } from './endpoint-phase.js';
 import type { McpRequest } from './mcp-request.js';
-
-/**
- * Where the endpoint is in its one run: not started, serving, draining at shutdown (finishing
- * what is in flight, starting nothing new), or stopped.
- */
-export type EndpointPhase = 'created' | 'running' | 'draining' | 'stopped';
 
 /** The endpoint's phase: the session manager moves it on, admission reads it. */
 export class EndpointState {

@@ -15,6 +15,7 @@ import type { LiveSessionBuilder, LiveSessionCallbacks } from '../session/live-s
 import { McpSession } from '../session/mcp-session.js';
 import type { SessionEvent } from '../session/session-events.js';
 import { SessionLifecycle } from '../session/session-lifecycle.js';
+import { NO_TELEMETRY } from '../telemetry/mcp-telemetry.js';
 import { Admission, EndpointState } from './admission.js';
 import { RequestPipeline } from './request-pipeline.js';
 import { ResponseTracker } from './response-tracker.js';
@@ -91,6 +92,7 @@ function setUp(options: Parameters<typeof resolveMcpSessionOptions>[0] = {}) {
     servers,
     // Never started: the 2025-era legs only.
     new ModernEndpoint(resolved, undefined, null, servers),
+    NO_TELEMETRY,
   );
   /** A session held here, awake. */
   const held = async (id: string, principal?: string) => {

@@ -26,6 +26,8 @@ import { LEGACY_PROTOCOL_VERSIONS } from '../protocol/legacy-protocol.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import type { McpServerSource } from '../server/mcp-server-source.js';
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
+import type { HttpResponse } from '../http/http-response.js';
+import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import { type LiveSession, McpSession, SESSION_ID_PATTERN } from '../session/mcp-session.js';
 import type { SessionLifecycle } from '../session/session-lifecycle.js';
 import type { ModernEndpoint } from '../modern/modern-endpoint.js';
@@ -58,6 +60,7 @@ export class RequestPipeline {
     private readonly transports: McpTransportFactory,
     private readonly servers: McpServerSource,
     private readonly modern: ModernEndpoint,
+    private readonly telemetry: McpTelemetry,
   ) {}
 
   /** Serves one request; an unexpected failure is logged and answered with 500. */
@@ -72,12 +75,12 @@ export class RequestPipeline {
 
   private async run(request: McpRequest): Promise<void> {
     const refused = this.admission.admit(request);
-    if (refused) return writeJsonRpcError(request.res, refused);
+    if (refused) return this.answer(request.res, refused);
     if (this.modern.serving && (!request.sessionId || this.modern.exclusive)) {
       // The era is told by the body: read it first (a 2025-era leg finds it read).
       if (request.method === 'POST') {
         const unread = await request.readBody(this.options.maxRequestBodySize);
-        if (unread) return writeJsonRpcError(request.res, unread);
+        if (unread) return this.answer(request.res, unread);
       }
       if (this.modern.isModern(request)) return this.serveModern(request);
     }
@@ -105,10 +108,10 @@ export class RequestPipeline {
   private async serveStateless(request: McpRequest): Promise<void> {
     const { res } = request;
     const unread = await this.readSessionBody(request);
-    if (unread) return writeJsonRpcError(res, unread);
+    if (unread) return this.answer(res, unread);
     if (!findInitialize(request.body)) {
       const versionError = missingSessionError(request);
-      if (versionError !== SESSION_ID_REQUIRED) return writeJsonRpcError(res, versionError);
+      if (versionError !== SESSION_ID_REQUIRED) return this.answer(res, versionError);
     }
     const { server, line } = await this.servers.create({
       era: 'legacy',
@@ -122,20 +125,21 @@ export class RequestPipeline {
     this.tracker.track(res, { kind: 'sessionless' });
     // The transport is of the server's own SDK line (see SdkTransportFactory).
     await server.connect(transport as never);
+    this.telemetry.observeTransport(transport);
     await request.serve(transport);
   }
 
   /** A request without a session id: an `initialize` opens a session, anything else is refused. */
   private async openSession(request: McpRequest): Promise<void> {
     const { res } = request;
-    if (request.method !== 'POST') return writeJsonRpcError(res, missingSessionError(request));
+    if (request.method !== 'POST') return this.answer(res, missingSessionError(request));
     const unread = await this.readSessionBody(request);
-    if (unread) return writeJsonRpcError(res, unread);
+    if (unread) return this.answer(res, unread);
     const initialize = findInitialize(request.body);
-    if (!initialize) return writeJsonRpcError(res, missingSessionError(request));
+    if (!initialize) return this.answer(res, missingSessionError(request));
     const session = this.newSession(request, initialize);
     const refused = await this.directory.reserve(session);
-    if (refused) return writeJsonRpcError(res, refused);
+    if (refused) return this.answer(res, refused);
     let opened = false;
     let live: LiveSession | undefined;
     try {
@@ -175,7 +179,7 @@ export class RequestPipeline {
     let refused: HttpJsonRpcError | undefined;
     if (request.method === 'POST') {
       const unread = await this.readSessionBody(request);
-      if (unread) return writeJsonRpcError(res, unread);
+      if (unread) return this.answer(res, unread);
       requestIds = requestIdsOf(request.body);
       refused = this.admission.admitWork(requestIds);
     }
@@ -192,10 +196,10 @@ export class RequestPipeline {
 
   /** Answers a request whose session is not served here: already answered, refused or expired. */
   private answerUnserved(request: McpRequest, resolution: SessionResolution): void {
-    if (resolution.kind === 'refused') return writeJsonRpcError(request.res, resolution.error);
+    if (resolution.kind === 'refused') return this.answer(request.res, resolution.error);
     if (resolution.kind === 'expired') {
       void this.lifecycle.terminate(resolution.session, resolution.reason);
-      return writeJsonRpcError(request.res, SESSION_NOT_FOUND);
+      return this.answer(request.res, SESSION_NOT_FOUND);
     }
   }
 
@@ -208,9 +212,9 @@ export class RequestPipeline {
   ): Promise<void> {
     const { res, method } = request;
     const unavailable = this.directory.servingRefusal() ?? refused;
-    if (unavailable) return writeJsonRpcError(res, unavailable);
+    if (unavailable) return this.answer(res, unavailable);
     if (method === 'POST') {
-      if (!session.claimRequestIds(requestIds)) return writeJsonRpcError(res, REQUEST_ID_IN_FLIGHT);
+      if (!session.claimRequestIds(requestIds)) return this.answer(res, REQUEST_ID_IN_FLIGHT);
       if (!session.clientInitialized && hasInitializedNotification(request.body)) {
         session.markClientInitialized();
         this.directory.clientInitialized(session);
@@ -226,10 +230,10 @@ export class RequestPipeline {
     } catch (error) {
       if (!this.directory.held.holds(session)) {
         const gone = this.lifecycle.wasReleased(session) ? SESSION_MOVED : SESSION_NOT_FOUND;
-        return writeJsonRpcError(res, gone);
+        return this.answer(res, gone);
       }
       this.logger.error(`Waking session ${session.id} failed`, (error as Error).stack);
-      return writeJsonRpcError(res, SESSION_NOT_RESUMED);
+      return this.answer(res, SESSION_NOT_RESUMED);
     }
     await request.serve(live.transport);
   }
@@ -238,7 +242,7 @@ export class RequestPipeline {
   private async deleteHibernated(session: McpSession, request: McpRequest): Promise<void> {
     const version = request.headers['mcp-protocol-version'];
     if (typeof version === 'string' && !LEGACY_PROTOCOL_VERSIONS.includes(version)) {
-      return writeJsonRpcError(
+      return this.answer(
         request.res,
         sdkUnsupportedProtocolVersion(version, LEGACY_PROTOCOL_VERSIONS),
       );
@@ -246,6 +250,12 @@ export class RequestPipeline {
     await this.lifecycle.terminate(session, 'deleted');
     request.res.writeHead(200);
     request.res.end();
+  }
+
+  /** Answers an error, counting it when it is a refusal. */
+  private answer(res: HttpResponse, error: HttpJsonRpcError): void {
+    this.telemetry.refused(error);
+    writeJsonRpcError(res, error);
   }
 }
 

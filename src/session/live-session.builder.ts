@@ -6,6 +6,7 @@ import {
 } from '../event-store/session-event-store.interface.js';
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
 import type { McpServerSource } from '../server/mcp-server-source.js';
+import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import type { EventMute, LiveSession, McpSession } from './mcp-session.js';
 
 /** What the manager does when a session's transport reports a lifecycle change. */
@@ -38,6 +39,7 @@ export class LiveSessionBuilder {
     private readonly transports: McpTransportFactory,
     private readonly eventStore: SessionEventStore | undefined,
     private readonly servers: McpServerSource,
+    private readonly telemetry: McpTelemetry,
   ) {}
 
   /** A new server and transport for the session, connected but not yet initialized. */
@@ -59,6 +61,7 @@ export class LiveSessionBuilder {
     transport.onclose = () => callbacks.onClosed(live);
     // The transport is of the server's own SDK line (see SdkTransportFactory).
     await server.connect(transport as never);
+    this.telemetry.observeTransport(transport);
     return live;
   }
 
@@ -70,9 +73,11 @@ export class LiveSessionBuilder {
     if (!session.initializeJson)
       throw new Error(`Session ${session.id} has no initialize to replay`);
     const recorder = live.events;
+    const initialize: unknown = JSON.parse(session.initializeJson);
     if (recorder) recorder.muted = true;
     try {
-      await this.sendInitialize(live, JSON.parse(session.initializeJson));
+      // Not a request of the client's: not measured.
+      await this.telemetry.unobserved(live.transport, () => this.sendInitialize(live, initialize));
       if (session.clientInitialized) {
         // Handed to the server as the transport hands over any notification: no HTTP exchange
         // is needed once the transport is initialized.

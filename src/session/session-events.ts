@@ -27,6 +27,8 @@ export interface SessionClosedEvent {
   principal: string | undefined;
   reason: SessionCloseReason;
   at: Date;
+  /** When the session was created; absent when the replica that ended it never held it. */
+  createdAt?: Date;
 }
 
 /**

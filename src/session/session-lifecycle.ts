@@ -87,7 +87,13 @@ export class SessionLifecycle {
   /** Ends a session once: publishes its end, closes its server and streams, purges its events. */
   async terminate(session: McpSession, reason: SessionCloseReason): Promise<void> {
     if (!this.directory.retire(session)) return;
-    this.publish({ type: 'closed', sessionId: session.id, principal: session.principal, reason });
+    this.publish({
+      type: 'closed',
+      sessionId: session.id,
+      principal: session.principal,
+      reason,
+      createdAt: new Date(session.createdAt),
+    });
     await this.directory.announce(session, 'terminated');
     const open = session.openResponses();
     const live = session.detach();

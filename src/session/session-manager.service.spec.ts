@@ -15,6 +15,7 @@ import { resolveMcpSessionOptions } from '../options/mcp-session-options.resolve
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
 import { McpSession } from './mcp-session.js';
 import type { SessionEvent } from './session-events.js';
+import { NO_TELEMETRY } from '../telemetry/mcp-telemetry.js';
 import { SessionManager } from './session-manager.service.js';
 
 /** A directory of this process that can also play a cluster's part, as a test directs. */
@@ -64,6 +65,7 @@ async function setUp(factory: unknown = () => fakeServer()) {
     fakeSdkLines(),
     undefined,
     null,
+    NO_TELEMETRY,
   );
   const events: SessionEvent[] = [];
   manager.events$.subscribe((event) => events.push(event));

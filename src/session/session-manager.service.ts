@@ -27,6 +27,7 @@ import {
   MCP_SDK_LINES,
   MCP_SERVER_EVENT_BUS,
   MCP_SESSION_OPTIONS,
+  MCP_TELEMETRY,
   MCP_TRANSPORT_FACTORY,
 } from '../module/mcp-session.constants.js';
 import type { ServerEventBus } from '@modelcontextprotocol/server';
@@ -36,11 +37,14 @@ import type { McpRequestStateCodec } from '../server/mcp-server-factory.interfac
 import type { SdkLines } from '../server/sdk-lines.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import { Admission, EndpointState } from '../pipeline/admission.js';
+import type { EndpointPhase } from '../pipeline/endpoint-phase.js';
 import { clientRequest } from '../pipeline/mcp-request.js';
 import { RequestPipeline } from '../pipeline/request-pipeline.js';
 import { ResponseTracker } from '../pipeline/response-tracker.js';
 import { McpServerSource } from '../server/mcp-server-source.js';
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
+import { InMemoryEventStore } from '../event-store/in-memory-event-store.js';
+import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import { LiveSessionBuilder } from './live-session.builder.js';
 import type { McpSession } from './mcp-session.js';
 import type { SessionInfo } from './session-info.js';
@@ -82,16 +86,17 @@ export class SessionManager
   constructor(
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
     private readonly moduleRef: ModuleRef,
-    @Inject(MCP_EVENT_STORE) events: ModuleEventStore,
+    @Inject(MCP_EVENT_STORE) private readonly events: ModuleEventStore,
     @Inject(SESSION_DIRECTORY) private readonly directory: SessionDirectory,
     @Inject(MCP_TRANSPORT_FACTORY) transports: McpTransportFactory,
     @Inject(MCP_SDK_LINES) lines: SdkLines,
     @Inject(MCP_REQUEST_STATE_CODEC) requestState: McpRequestStateCodec | undefined,
     @Inject(MCP_SERVER_EVENT_BUS) bus: ServerEventBus | null,
+    @Inject(MCP_TELEMETRY) private readonly telemetry: McpTelemetry,
   ) {
     this.servers = new McpServerSource(lines, requestState);
-    this.modern = new ModernEndpoint(options, lines.modern, bus, this.servers);
-    const builder = new LiveSessionBuilder(transports, events.store, this.servers);
+    this.modern = new ModernEndpoint(options, lines.modern, bus, this.servers, telemetry);
+    const builder = new LiveSessionBuilder(transports, events.store, this.servers, telemetry);
     this.lifecycle = new SessionLifecycle(directory, builder, events.store);
     this.events$ = this.lifecycle.events$;
     this.tracker = new ResponseTracker(directory);
@@ -105,6 +110,7 @@ export class SessionManager
       transports,
       this.servers,
       this.modern,
+      telemetry,
     );
   }
 
@@ -126,6 +132,14 @@ export class SessionManager
       this.directory.forwarded$.subscribe((request) => void this.pipeline.handle(request)),
       this.directory.lost$.subscribe((lost) => void this.letGo(lost)),
     );
+    const { store } = this.events;
+    const watching = this.telemetry.watch({
+      events$: this.events$,
+      forwarded$: this.directory.forwarded$,
+      held: this.directory.held,
+      eventStore: store instanceof InMemoryEventStore ? store : undefined,
+    });
+    if (watching) this.subscriptions.push(watching);
     return this.directory.start();
   }
 
@@ -181,6 +195,11 @@ export class SessionManager
     return this.pipeline.handle(
       clientRequest(exchange.req, exchange.res, () => resolvePrincipal(exchange.principalSource)),
     );
+  }
+
+  /** Where the endpoint is in its one run: `running` while it serves, `draining` at shutdown. */
+  get phase(): EndpointPhase {
+    return this.state.phase;
   }
 
   /**

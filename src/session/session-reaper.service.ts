@@ -7,7 +7,12 @@ import {
   Optional,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { MCP_SESSION_OPTIONS, REAPER_INTERVAL_NAME } from '../module/mcp-session.constants.js';
+import {
+  MCP_SESSION_OPTIONS,
+  MCP_TELEMETRY,
+  REAPER_INTERVAL_NAME,
+} from '../module/mcp-session.constants.js';
+import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import { SessionManager } from './session-manager.service.js';
 
@@ -25,6 +30,7 @@ export class SessionReaper implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     @Inject(MCP_SESSION_OPTIONS) private readonly options: ResolvedMcpSessionOptions,
     private readonly sessions: SessionManager,
+    @Inject(MCP_TELEMETRY) private readonly telemetry: McpTelemetry,
     @Optional() private readonly scheduler?: SchedulerRegistry,
   ) {
     this.intervalName = `${REAPER_INTERVAL_NAME}:${options.path}`;
@@ -60,6 +66,7 @@ export class SessionReaper implements OnModuleInit, BeforeApplicationShutdown {
   async sweep(): Promise<void> {
     if (this.sweeping) return;
     this.sweeping = true;
+    const startedAt = performance.now();
     try {
       const closed = await this.sessions.reapExpiredSessions();
       const hibernated = await this.sessions.hibernateIdleSessions();
@@ -69,6 +76,7 @@ export class SessionReaper implements OnModuleInit, BeforeApplicationShutdown {
     } catch (error) {
       this.logger.error('Reaping idle sessions failed', (error as Error).stack);
     } finally {
+      this.telemetry.swept(performance.now() - startedAt);
       this.sweeping = false;
     }
   }

@@ -1,0 +1,273 @@
+import type * as OpenTelemetry from '@opentelemetry/api';
+import type {
+  Context,
+  Counter,
+  Histogram,
+  Meter,
+  ObservableCallback,
+  ObservableGauge,
+  Span,
+  Tracer,
+} from '@opentelemetry/api';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { Subscription } from 'rxjs';
+import type { HttpJsonRpcError } from '../http/json-rpc-error.js';
+import type { McpTransport } from '../server/mcp-transport.interface.js';
+import type { McpTelemetry, TelemetrySources } from './mcp-telemetry.js';
+import {
+  describeOperation,
+  errorTypeOf,
+  isRequest,
+  traceHeadersOf,
+  type OperationAttributes,
+} from './mcp-operation.js';
+import { Attr, MCP_DURATION_BUCKETS, Metric } from './telemetry-names.js';
+
+/** The OpenTelemetry API, loaded when it is installed. */
+export type OpenTelemetryApi = typeof OpenTelemetry;
+
+/** The `error.type` of a request the client cancelled (`notifications/cancelled`). */
+const CANCELLED = 'cancelled';
+
+/** The request a `notifications/cancelled` names, if `message` is one. */
+function cancelledRequestId(message: JSONRPCMessage): RequestId | undefined {
+  if (!('method' in message) || message.method !== 'notifications/cancelled') return undefined;
+  const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof requestId === 'string' || typeof requestId === 'number' ? requestId : undefined;
+}
+
+/** One request between its arrival and its response. */
+interface Operation {
+  method: string;
+  attributes: OperationAttributes;
+  startedAt: number;
+  span: Span | undefined;
+}
+
+/**
+ * The telemetry on OpenTelemetry: instruments from the global meter provider (or a no-op meter
+ * when only tracing is on), spans from the global tracer provider (none when only metrics are on).
+ */
+export class OtelTelemetry implements McpTelemetry {
+  readonly enabled = true;
+  private readonly muted = new WeakSet<McpTransport>();
+  private readonly meter: Meter;
+  private readonly operationDuration: Histogram;
+  private readonly sessionDuration: Histogram;
+  private readonly sessionsCreated: Counter;
+  private readonly sessionsClosed: Counter;
+  private readonly sessionsRehydrated: Counter;
+  private readonly requestsRefused: Counter;
+  private readonly reaperSweeps: Counter;
+  private readonly reaperSweepDuration: Histogram;
+  private readonly forwardedRequests: Counter;
+  private readonly takeovers: Counter;
+  private readonly redisErrors: Counter;
+
+  constructor(
+    private readonly api: OpenTelemetryApi,
+    private readonly tracer: Tracer | undefined,
+    meter: Meter | undefined,
+  ) {
+    this.meter = meter ?? api.createNoopMeter();
+    const seconds = (name: string, description: string) =>
+      this.meter.createHistogram(name, {
+        unit: 's',
+        description,
+        advice: { explicitBucketBoundaries: [...MCP_DURATION_BUCKETS] },
+      });
+    const counter = (name: string, unit: string, description: string) =>
+      this.meter.createCounter(name, { unit, description });
+    this.operationDuration = seconds(Metric.operationDuration, 'Duration of MCP requests');
+    this.sessionDuration = seconds(Metric.sessionDuration, 'Duration of MCP sessions');
+    this.sessionsCreated = counter(Metric.sessionsCreated, '{session}', 'Sessions created');
+    this.sessionsClosed = counter(Metric.sessionsClosed, '{session}', 'Sessions ended, by reason');
+    this.sessionsRehydrated = counter(
+      Metric.sessionsRehydrated,
+      '{session}',
+      'Hibernated sessions rebuilt by a request',
+    );
+    this.requestsRefused = counter(
+      Metric.requestsRefused,
+      '{request}',
+      'Requests refused before any work, by reason',
+    );
+    this.reaperSweeps = counter(Metric.reaperSweeps, '{sweep}', 'Sweeps of the session reaper');
+    this.reaperSweepDuration = seconds(Metric.reaperSweepDuration, 'Duration of reaper sweeps');
+    this.forwardedRequests = counter(
+      Metric.forwardedRequests,
+      '{request}',
+      'Requests forwarded here by another replica',
+    );
+    this.takeovers = counter(Metric.takeovers, '{session}', 'Sessions taken over from a replica');
+    this.redisErrors = counter(Metric.redisErrors, '{error}', 'Errors of the Redis connections');
+  }
+
+  observeTransport(transport: McpTransport): void {
+    const pending = new Map<RequestId, Operation>();
+    const receive = transport.onmessage;
+    const send = transport.send.bind(transport);
+    if (!receive) return;
+    transport.onmessage = (message, extra) => {
+      if (!isRequest(message) || this.muted.has(transport)) {
+        // A cancelled request gets no response: its measurement ends here.
+        const cancelled = cancelledRequestId(message);
+        const operation = cancelled === undefined ? undefined : pending.get(cancelled);
+        if (operation) {
+          pending.delete(cancelled!);
+          this.complete(operation, CANCELLED);
+        }
+        return receive(message, extra);
+      }
+      const { attributes, spanName, meta } = describeOperation(message, extra);
+      const operation: Operation = {
+        method: message.method,
+        attributes,
+        startedAt: performance.now(),
+        span: undefined,
+      };
+      pending.set(message.id, operation);
+      if (!this.tracer) return receive(message, extra);
+      const parent = this.parentContext(meta, traceHeadersOf(extra));
+      const span = this.tracer.startSpan(
+        spanName,
+        {
+          kind: this.api.SpanKind.SERVER,
+          attributes: {
+            ...attributes,
+            [Attr.requestId]: String(message.id),
+            ...(transport.sessionId === undefined ? {} : { [Attr.sessionId]: transport.sessionId }),
+            ...(message.method === 'tools/call'
+              ? { [Attr.genAiOperationName]: 'execute_tool' }
+              : {}),
+          },
+        },
+        parent,
+      );
+      operation.span = span;
+      this.api.context.with(this.api.trace.setSpan(parent, span), () => receive(message, extra));
+    };
+    transport.send = (message, options) => {
+      if (!('method' in message) && 'id' in message && message.id !== undefined) {
+        const operation = pending.get(message.id);
+        if (operation) {
+          pending.delete(message.id);
+          this.complete(operation, message);
+        }
+      }
+      return send(message, options);
+    };
+  }
+
+  async unobserved<T>(transport: McpTransport, work: () => Promise<T>): Promise<T> {
+    this.muted.add(transport);
+    try {
+      return await work();
+    } finally {
+      this.muted.delete(transport);
+    }
+  }
+
+  refused(error: HttpJsonRpcError): void {
+    if (error.refusal) this.requestsRefused.add(1, { [Attr.reason]: error.refusal });
+  }
+
+  watch(sources: TelemetrySources): Subscription {
+    const subscription = new Subscription();
+    subscription.add(
+      sources.events$.subscribe((event) => {
+        if (event.type === 'created') this.sessionsCreated.add(1);
+        else if (event.type === 'rehydrated') this.sessionsRehydrated.add(1);
+        else if (event.type === 'closed') {
+          const attributes = { [Attr.reason]: event.reason, [Attr.networkTransport]: 'tcp' };
+          this.sessionsClosed.add(1, { [Attr.reason]: event.reason });
+          if (event.createdAt) {
+            const seconds = (event.at.getTime() - event.createdAt.getTime()) / 1000;
+            this.sessionDuration.record(seconds, attributes);
+          }
+        }
+      }),
+    );
+    subscription.add(sources.forwarded$.subscribe(() => this.forwardedRequests.add(1)));
+    this.observeGauge(subscription, Metric.sessions, '{session}', 'Sessions held', (result) => {
+      let live = 0;
+      let hibernated = 0;
+      for (const session of sources.held.values()) {
+        if (session.live) live++;
+        else hibernated++;
+      }
+      result.observe(live, { [Attr.state]: 'live' });
+      result.observe(hibernated, { [Attr.state]: 'hibernated' });
+    });
+    const store = sources.eventStore;
+    if (store) {
+      this.observeGauge(subscription, Metric.eventStoreEvents, '{event}', 'Events held', (result) =>
+        result.observe(store.size),
+      );
+      this.observeGauge(subscription, Metric.eventStoreBytes, 'By', 'Bytes held', (result) =>
+        result.observe(store.bytes),
+      );
+    }
+    return subscription;
+  }
+
+  swept(durationMs: number): void {
+    this.reaperSweeps.add(1);
+    this.reaperSweepDuration.record(durationMs / 1000);
+  }
+
+  tookOver(): void {
+    this.takeovers.add(1);
+  }
+
+  redisError(): void {
+    this.redisErrors.add(1);
+  }
+
+  /** Ends a request's measurement with its response. */
+  private complete(operation: Operation, response: JSONRPCMessage | typeof CANCELLED): void {
+    const seconds = (performance.now() - operation.startedAt) / 1000;
+    const errorType = response === CANCELLED ? CANCELLED : errorTypeOf(operation.method, response);
+    const attributes =
+      errorType === undefined
+        ? operation.attributes
+        : { ...operation.attributes, [Attr.errorType]: errorType };
+    this.operationDuration.record(seconds, attributes);
+    const { span } = operation;
+    if (!span) return;
+    if (errorType !== undefined) {
+      span.setAttribute(Attr.errorType, errorType);
+      const message =
+        response !== CANCELLED && 'error' in response ? response.error.message : undefined;
+      span.setStatus({ code: this.api.SpanStatusCode.ERROR, message });
+    }
+    span.end();
+  }
+
+  /**
+   * The context a request's span continues: the trace in its `params._meta`, else, when no span
+   * is active already (as an HTTP instrumentation makes one), the trace in its HTTP headers.
+   */
+  private parentContext(
+    meta: Record<string, unknown> | undefined,
+    headers: Record<string, string> | undefined,
+  ): Context {
+    const { context, propagation, trace } = this.api;
+    const active = context.active();
+    if (typeof meta?.traceparent === 'string') return propagation.extract(active, meta);
+    if (headers && trace.getSpan(active) === undefined) return propagation.extract(active, headers);
+    return active;
+  }
+
+  private observeGauge(
+    subscription: Subscription,
+    name: string,
+    unit: string,
+    description: string,
+    callback: ObservableCallback,
+  ): void {
+    const gauge: ObservableGauge = this.meter.createObservableGauge(name, { unit, description });
+    gauge.addCallback(callback);
+    subscription.add(() => gauge.removeCallback(callback));
+  }
+}
