@@ -21,8 +21,6 @@ describe('telemetry across two replicas on Redis', () => {
     const options = {
       sessionStore: 'redis' as const,
       redis: { url: redis.url, keyPrefix: redis.keyPrefix },
-      // The 2025-era legs only: this spec stops Redis before the replicas close.
-      protocol: 'legacy-only' as const,
     };
     a = await startTestApp({ options });
     b = await startTestApp({ options });

@@ -59,8 +59,11 @@ export class RedisServerEventBus implements ServerEventBus, OnApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     this.listeners.clear();
+    // A connection that cannot say QUIT (Redis is gone) is cut, or it would retry for ever.
     await Promise.all(
-      [this.publisher.quit(), this.subscriber.quit()].map((quit) => quit.catch(() => undefined)),
+      [this.publisher, this.subscriber].map((connection) =>
+        connection.quit().catch(() => connection.disconnect()),
+      ),
     );
   }
 
