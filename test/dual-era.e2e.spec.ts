@@ -150,6 +150,19 @@ describe.each(ADAPTERS_AND_TRANSPORTS)(
   },
 );
 
+/**
+ * Checks that a 2026-07-28 probe gets the SDK v1 endpoint's answer (400, -32022, `id: null`) and
+ * that a probing client falls back to a session; returns that client, connected.
+ */
+async function expectSessionFallback(url: string) {
+  const res = await rawRequest(url, modernRequest('server/discover'));
+  expect(res.status).toBe(400);
+  expect(res.json()).toMatchObject({ id: null, error: { code: -32022 } });
+  const { client } = await connectV2Client(url, 'auto');
+  expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
+  return client;
+}
+
 describe('the protocol option', () => {
   it('legacy-only answers a 2026-07-28 request as an SDK v1 endpoint does: 400, -32022, id null', async () => {
     const t = await startTestApp({
@@ -157,12 +170,7 @@ describe('the protocol option', () => {
       options: { protocol: 'legacy-only' },
     });
     try {
-      const res = await rawRequest(t.url, modernRequest('server/discover'));
-      expect(res.status).toBe(400);
-      expect(res.json()).toMatchObject({ id: null, error: { code: -32022 } });
-      // A probing client falls back to a session.
-      const { client } = await connectV2Client(t.url, 'auto');
-      expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
+      const client = await expectSessionFallback(t.url);
       await client.close();
     } finally {
       await t.close();
@@ -192,11 +200,7 @@ describe('the protocol option', () => {
   it('a factory on the SDK v1 keeps the 2025-era answer to 2026-07-28 requests, and probing clients fall back', async () => {
     const t = await startTestApp({ factory: testServerFactory });
     try {
-      const res = await rawRequest(t.url, modernRequest('server/discover'));
-      expect(res.status).toBe(400);
-      expect(res.json()).toMatchObject({ id: null, error: { code: -32022 } });
-      const { client } = await connectV2Client(t.url, 'auto');
-      expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
+      const client = await expectSessionFallback(t.url);
       expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'fb' } }))).toBe('fb');
       await client.close();
     } finally {

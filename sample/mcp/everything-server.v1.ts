@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { lazyJsonSchemaValidator } from '../../src/index.js';
 import type { GreetingService } from '../greeting.service.js';
+import { LOGGER, RED_PIXEL_PNG, SILENT_WAV } from './fixtures.js';
 
 /** The Nest services that the server's tools use. */
 export interface EverythingServerDeps {
@@ -34,17 +35,9 @@ export interface EverythingServerDeps {
 /** What a tool handler receives besides its arguments. */
 type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-/** A 1×1 red pixel, PNG. */
-const RED_PIXEL_PNG =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
-/** One millisecond of silence: 8 kHz, mono, 8-bit PCM WAV. */
-const SILENT_WAV = 'UklGRiwAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQgAAACAgICAgICAgA==';
-
 /** The subscribable resource; it changes every {@link WATCHED_UPDATE_MS} while subscribed. */
 const WATCHED_URI = 'test://watched-resource';
 const WATCHED_UPDATE_MS = 3_000;
-/** The `logger` name in `notifications/message`. */
-const LOGGER = 'everything-server';
 /** Longest wait the `sleep` tool accepts (10 minutes). */
 const MAX_SLEEP_MS = 600_000;
 /** How often `sleep` reports progress. */
