@@ -1,3 +1,5 @@
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import type { NextFunction, Request, Response } from 'express';
 import { McpSessionHealthIndicator } from '../src/index.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { openRawSession, rawRequest, sessionHeaders, sseMessages } from './support/http.js';
@@ -86,5 +88,55 @@ describe('telemetry across two replicas on Redis', () => {
     expect(await b.app.get(McpSessionHealthIndicator).isHealthy('sessions')).toMatchObject({
       sessions: { status: 'down', phase: 'running', redis: 'down' },
     });
+  });
+});
+
+describe('telemetry of a request forwarded from a replica with an active span', () => {
+  let telemetry: TestTelemetry;
+  let redis: TestRedis;
+  let owner: TestApp;
+  let edge: TestApp;
+
+  /** What an HTTP instrumentation does: a SERVER span per request, active while it is handled. */
+  const httpSpans = (request: Request, response: Response, next: NextFunction) => {
+    const span = trace
+      .getTracer('test-http')
+      .startSpan(`HTTP ${request.method}`, { kind: SpanKind.SERVER });
+    response.on('close', () => span.end());
+    context.with(trace.setSpan(context.active(), span), next);
+  };
+
+  beforeAll(async () => {
+    telemetry = installTelemetry();
+    redis = await startRedis();
+    const options = {
+      sessionStore: 'redis' as const,
+      redis: { url: redis.url, keyPrefix: redis.keyPrefix },
+    };
+    owner = await startTestApp({ options });
+    edge = await startTestApp({ options, configure: (app) => app.use(httpSpans) });
+  });
+
+  afterAll(async () => {
+    await edge?.close();
+    await owner?.close();
+    await redis?.stop();
+    await telemetry?.uninstall();
+  });
+
+  it("continues the forwarding replica's active span on the replica that serves the request", async () => {
+    const sessionId = await openRawSession(owner.url);
+    const reply = await rawRequest(edge.url, {
+      headers: sessionHeaders(sessionId),
+      body: toolCall('echo', { text: 'via the edge' }),
+    });
+    expect(sseMessages(reply.text).at(-1).result.content[0].text).toBe('via the edge');
+
+    await waitFor(() => telemetry.spans().some((span) => span.name === 'HTTP POST'), 5_000);
+    const edgeSpan = telemetry.spans().find((span) => span.name === 'HTTP POST')!;
+    const [call] = telemetry.spans().filter((span) => span.name === 'tools/call echo');
+    expect(call.spanContext().traceId).toBe(edgeSpan.spanContext().traceId);
+    expect(call.parentSpanContext?.spanId).toBe(edgeSpan.spanContext().spanId);
+    expect(await telemetry.value('mcp.session_manager.cluster.forwarded_requests')).toBe(1);
   });
 });

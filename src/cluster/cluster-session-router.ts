@@ -76,6 +76,8 @@ export class ClusterSessionRouter {
       if (found.ownerAlive) {
         if (refusal) return refused(refusal);
         const forwarded = request.forwarded(sessionId);
+        // The owner's span continues the trace active here (as an HTTP instrumentation starts).
+        Object.assign(forwarded.headers, cluster.telemetry.activeTraceHeaders());
         const res = request.res as ServerResponse;
         const outcome = await cluster.forwarder.forward(owner, forwarded, res);
         if (outcome === 'served') return { kind: 'answered' };

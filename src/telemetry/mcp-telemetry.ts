@@ -43,6 +43,12 @@ export interface McpTelemetry {
   tookOver(): void;
   /** Counts an error of a Redis connection. */
   redisError(): void;
+  /**
+   * The W3C trace context of the active span (`traceparent`, `tracestate`, `baggage`), for a
+   * request forwarded to another replica to continue this replica's trace; empty when no span is
+   * active or tracing is off.
+   */
+  activeTraceHeaders(): Record<string, string>;
 }
 
 /** The telemetry that measures nothing. */
@@ -55,4 +61,5 @@ export const NO_TELEMETRY: McpTelemetry = {
   swept: () => undefined,
   tookOver: () => undefined,
   redisError: () => undefined,
+  activeTraceHeaders: () => ({}),
 };

@@ -224,6 +224,14 @@ export class OtelTelemetry implements McpTelemetry {
     this.redisErrors.add(1);
   }
 
+  activeTraceHeaders(): Record<string, string> {
+    const carrier: Record<string, string> = {};
+    if (!this.tracer) return carrier;
+    const active = this.api.context.active();
+    if (this.api.trace.getSpan(active)) this.api.propagation.inject(active, carrier);
+    return carrier;
+  }
+
   /** Ends a request's measurement with its response. */
   private complete(operation: Operation, response: JSONRPCMessage | typeof CANCELLED): void {
     const seconds = (performance.now() - operation.startedAt) / 1000;
