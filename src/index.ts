@@ -29,6 +29,7 @@ export type {
 } from './session/session-events.js';
 export {
   scopeEventStore,
+  type EventStoreUsage,
   type SessionEventStore,
 } from './event-store/session-event-store.interface.js';
 export {

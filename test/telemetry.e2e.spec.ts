@@ -12,6 +12,8 @@ import {
   sessionHeaders,
   sseMessages,
 } from './support/http.js';
+import { startRedis, type TestRedis } from './support/redis.js';
+import { toolCall } from './support/reliability.js';
 import { installTelemetry, type TestTelemetry } from './support/telemetry.js';
 
 const OPERATION = 'mcp.server.operation.duration';
@@ -214,6 +216,61 @@ describe('telemetry: metrics and traces on the MCP conventions, read by real rea
     expect(failed.status.code).toBe(2);
     const missing = spans.find((span) => span.name === 'resources/list')!;
     expect(missing.attributes['error.type']).toBe('-32601');
+  });
+});
+
+describe('telemetry: the event store gauges, in memory and on Redis', () => {
+  let telemetry: TestTelemetry;
+  let redis: TestRedis;
+
+  beforeAll(async () => {
+    telemetry = installTelemetry();
+    redis = await startRedis();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+    await telemetry?.uninstall();
+  });
+
+  /** The gauges after one session's `initialize` and `echo` on SSE, and after its DELETE. */
+  const heldByOneSession = async (eventStore: 'memory' | 'redis') => {
+    const app = await startTestApp({
+      factory,
+      options: { eventStore, redis: { url: redis.url, keyPrefix: redis.keyPrefix } },
+    });
+    try {
+      const sessionId = await openRawSession(app.url);
+      const reply = await rawRequest(app.url, {
+        headers: sessionHeaders(sessionId),
+        body: toolCall('echo', { text: 'kept' }),
+      });
+      expect(sseMessages(reply.text).at(-1).result.content[0].text).toBe('kept');
+      const live = {
+        events: await telemetry.value('mcp.session_manager.event_store.events'),
+        bytes: await telemetry.value('mcp.session_manager.event_store.bytes'),
+      };
+      await rawRequest(app.url, { method: 'DELETE', headers: sessionHeaders(sessionId) });
+      const deleted = {
+        events: await telemetry.value('mcp.session_manager.event_store.events'),
+        bytes: await telemetry.value('mcp.session_manager.event_store.bytes'),
+      };
+      return { live, deleted };
+    } finally {
+      await app.close();
+    }
+  };
+
+  it('count the events of the sessions held here, with either store, until they end', async () => {
+    const memory = await heldByOneSession('memory');
+    const onRedis = await heldByOneSession('redis');
+    // A priming event and the response, for each of the two POSTs.
+    expect(memory.live.events).toBe(4);
+    expect(onRedis.live.events).toBe(4);
+    expect(memory.live.bytes).toBeGreaterThan(0);
+    expect(onRedis.live.bytes).toBeGreaterThan(0);
+    expect(memory.deleted).toEqual({ events: 0, bytes: 0 });
+    expect(onRedis.deleted).toEqual({ events: 0, bytes: 0 });
   });
 });
 

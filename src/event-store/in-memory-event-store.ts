@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventId, JsonRpcMessage, StreamId } from '../protocol/json-rpc.js';
 import { flatString } from '../shared/flat-string.js';
-import type { SessionEventStore } from './session-event-store.interface.js';
+import type { EventStoreUsage, SessionEventStore } from './session-event-store.interface.js';
 
 /**
  * Bounds of the {@link InMemoryEventStore}.
@@ -101,6 +101,14 @@ export class InMemoryEventStore implements SessionEventStore {
   /** Bytes charged to `maxTotalBytes`: serialized events plus bookkeeping, across sessions. */
   get bytes(): number {
     return this.totalBytes;
+  }
+
+  /**
+   * Every event held and the bytes charged to `maxTotalBytes`: all of them belong to the sessions
+   * of this process, so `sessionIds` is not needed to scope them.
+   */
+  async usage(): Promise<EventStoreUsage> {
+    return { events: this.totalEvents, bytes: this.totalBytes };
   }
 
   /** Number of sessions with at least one stream held. */

@@ -6,7 +6,7 @@ import {
   DEFAULT_REDIS_URL,
   type RedisConnectionOptions,
 } from '../redis/redis-connection.js';
-import type { SessionEventStore } from './session-event-store.interface.js';
+import type { EventStoreUsage, SessionEventStore } from './session-event-store.interface.js';
 
 /**
  * Options of the {@link RedisEventStore}.
@@ -60,8 +60,25 @@ redis.call('SADD', KEYS[2], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 return id`;
 
+/**
+ * The events of one session and the memory Redis reports for them (`MEMORY USAGE`, sampled for
+ * large streams). KEYS: the session's stream index. ARGV: the prefix of its stream keys.
+ */
+const SESSION_USAGE = `
+local events, bytes = 0, 0
+for _, streamId in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[1] .. streamId
+  events = events + redis.call('XLEN', key)
+  bytes = bytes + (redis.call('MEMORY', 'USAGE', key) or 0)
+end
+return {events, bytes}`;
+
+/** Sessions measured by one batch of concurrent `mcpSessionUsage` calls. */
+const USAGE_BATCH = 500;
+
 interface StoreEventCommand {
   mcpStoreEvent(...args: Array<string | number>): Promise<string>;
+  mcpSessionUsage(index: string, streamKeyPrefix: string): Promise<[number, number]>;
 }
 
 /** The SDK stores a priming event as an empty message. */
@@ -93,6 +110,7 @@ export class RedisEventStore implements SessionEventStore {
     private readonly ownsClient = false,
   ) {
     client.defineCommand('mcpStoreEvent', { numberOfKeys: 2, lua: STORE_EVENT });
+    client.defineCommand('mcpSessionUsage', { numberOfKeys: 1, lua: SESSION_USAGE });
     this.keyPrefix = options.keyPrefix ?? 'mcp:';
     this.maxEventsPerStream = options.maxEventsPerStream ?? 1000;
     this.ttlSeconds = options.ttlSeconds ?? 86_400;
@@ -123,7 +141,7 @@ export class RedisEventStore implements SessionEventStore {
   ): Promise<EventId> {
     const key = this.streamKey(sessionId, streamId);
     const index = this.indexKey(sessionId);
-    const redisId = await (this.client as RedisClient & StoreEventCommand).mcpStoreEvent(
+    const redisId = await this.commands.mcpStoreEvent(
       key,
       index,
       this.maxEventsPerStream,
@@ -179,8 +197,31 @@ export class RedisEventStore implements SessionEventStore {
     );
   }
 
+  /**
+   * The events held in Redis for `sessionIds`, and the memory Redis reports for their streams:
+   * what this replica's sessions hold, so that the replicas' gauges add up to the cluster's.
+   */
+  async usage(sessionIds: readonly string[]): Promise<EventStoreUsage> {
+    const total: EventStoreUsage = { events: 0, bytes: 0 };
+    for (let start = 0; start < sessionIds.length; start += USAGE_BATCH) {
+      const batch = sessionIds.slice(start, start + USAGE_BATCH);
+      const usages = await Promise.all(
+        batch.map((id) => this.commands.mcpSessionUsage(this.indexKey(id), this.streamKey(id, ''))),
+      );
+      for (const [events, bytes] of usages) {
+        total.events += events;
+        total.bytes += bytes;
+      }
+    }
+    return total;
+  }
+
   async close(): Promise<void> {
     if (this.ownsClient) await this.client.quit();
+  }
+
+  private get commands(): StoreEventCommand {
+    return this.client as RedisClient & StoreEventCommand;
   }
 
   private streamKey(sessionId: string, streamId: StreamId): string {

@@ -27,6 +27,21 @@ export interface SessionEventStore {
   purgeSession(sessionId: string): Promise<void>;
   /** Releases the store's resources at application shutdown. */
   close?(): Promise<void>;
+  /**
+   * What the store holds for `sessionIds` (the sessions of this replica), for the module's
+   * `event_store` gauges; a store without it is not measured.
+   */
+  usage?(sessionIds: readonly string[]): Promise<EventStoreUsage>;
+}
+
+/**
+ * How much an event store holds: events, and bytes as the store counts them.
+ *
+ * @publicApi
+ */
+export interface EventStoreUsage {
+  events: number;
+  bytes: number;
 }
 
 /** The event store of one session's transport: the shape of the SDK's `EventStore`. */

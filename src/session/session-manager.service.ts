@@ -43,7 +43,6 @@ import { RequestPipeline } from '../pipeline/request-pipeline.js';
 import { ResponseTracker } from '../pipeline/response-tracker.js';
 import { McpServerSource } from '../server/mcp-server-source.js';
 import type { McpTransportFactory } from '../server/mcp-transport.interface.js';
-import { InMemoryEventStore } from '../event-store/in-memory-event-store.js';
 import type { McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import { LiveSessionBuilder } from './live-session.builder.js';
 import type { McpSession } from './mcp-session.js';
@@ -132,12 +131,13 @@ export class SessionManager
       this.directory.forwarded$.subscribe((request) => void this.pipeline.handle(request)),
       this.directory.lost$.subscribe((lost) => void this.letGo(lost)),
     );
-    const { store } = this.events;
+    const usage = this.events.store?.usage?.bind(this.events.store);
     const watching = this.telemetry.watch({
       events$: this.events$,
       forwarded$: this.directory.forwarded$,
       held: this.directory.held,
-      eventStore: store instanceof InMemoryEventStore ? store : undefined,
+      eventStoreUsage:
+        usage && (() => usage(Array.from(this.directory.held.values(), (session) => session.id))),
     });
     if (watching) this.subscriptions.push(watching);
     return this.directory.start();

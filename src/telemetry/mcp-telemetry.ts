@@ -1,4 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
+import type { EventStoreUsage } from '../event-store/session-event-store.interface.js';
 import type { HttpJsonRpcError } from '../http/json-rpc-error.js';
 import type { McpRequest } from '../pipeline/mcp-request.js';
 import type { McpTransport } from '../server/mcp-transport.interface.js';
@@ -13,8 +14,8 @@ export interface TelemetrySources {
   forwarded$: Observable<McpRequest>;
   /** The sessions held here, counted live and hibernated when a reader collects. */
   held: { values(): IterableIterator<McpSession> };
-  /** The event store, when it can say how much it holds. */
-  eventStore: { readonly size: number; readonly bytes: number } | undefined;
+  /** What the event store holds for the sessions held here, when it can say. */
+  eventStoreUsage: (() => Promise<EventStoreUsage>) | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type * as OpenTelemetry from '@opentelemetry/api';
 import type {
+  BatchObservableCallback,
   Context,
   Counter,
   Histogram,
@@ -199,14 +200,24 @@ export class OtelTelemetry implements McpTelemetry {
       result.observe(live, { [Attr.state]: 'live' });
       result.observe(hibernated, { [Attr.state]: 'hibernated' });
     });
-    const store = sources.eventStore;
-    if (store) {
-      this.observeGauge(subscription, Metric.eventStoreEvents, '{event}', 'Events held', (result) =>
-        result.observe(store.size),
-      );
-      this.observeGauge(subscription, Metric.eventStoreBytes, 'By', 'Bytes held', (result) =>
-        result.observe(store.bytes),
-      );
+    const usage = sources.eventStoreUsage;
+    if (usage) {
+      const events = this.meter.createObservableGauge(Metric.eventStoreEvents, {
+        unit: '{event}',
+        description: 'Events the event store holds for the sessions held here',
+      });
+      const bytes = this.meter.createObservableGauge(Metric.eventStoreBytes, {
+        unit: 'By',
+        description: 'Bytes the event store holds for the sessions held here',
+      });
+      // One measurement for both gauges: a Redis store asks Redis once per collection.
+      const callback: BatchObservableCallback = async (result) => {
+        const held = await usage();
+        result.observe(events, held.events);
+        result.observe(bytes, held.bytes);
+      };
+      this.meter.addBatchObservableCallback(callback, [events, bytes]);
+      subscription.add(() => this.meter.removeBatchObservableCallback(callback, [events, bytes]));
     }
     return subscription;
   }
