@@ -138,23 +138,28 @@ const median = (values: number[]) => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
-const off = median(samples.off.length > 0 ? samples.off : samples[order[0]]);
-const percent = (value: number) =>
-  `${value >= off ? '+' : ''}${((value / off - 1) * 100).toFixed(1)}%`;
+/**
+ * The median over the rounds of `variant` against `reference` measured in the same round: the
+ * machine's drift between rounds (which on a shared host moves a figure by more than the
+ * difference sought) cancels out of each round's ratio.
+ */
+const pairedChange = (variant: Variant, reference: Variant) =>
+  median(samples[variant].map((value, round) => value / samples[reference][round] - 1));
+const signed = (change: number) => `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%`;
+const reference: Variant = order.includes('off') ? 'off' : order[0];
 console.log(
   `\nServer ${instructions ? 'instructions' : 'CPU'} per tools/call (${options.mode}, ${options.units} requests after ${options.warmup} ` +
-    `warm-up, concurrency ${options.concurrency}, median of ${rounds} rounds):`,
+    `warm-up, concurrency ${options.concurrency}, median of ${rounds} rounds; changes are medians of each round's ratio):`,
 );
 for (const variant of order) {
-  const value = median(samples[variant]);
   console.log(
-    `  ${variant.padEnd(7)} ${value.toFixed(1).padStart(7)} ${unit}  ${percent(value)} against off`,
+    `  ${variant.padEnd(7)} ${median(samples[variant]).toFixed(1).padStart(7)} ${unit}  ` +
+      `${signed(pairedChange(variant, reference))} against ${reference}`,
   );
 }
 if (order.includes('sdk') && order.includes('on')) {
-  const sdk = median(samples.sdk);
-  const on = median(samples.on);
-  const share = `${on >= sdk ? '+' : ''}${((on / sdk - 1) * 100).toFixed(1)}%`;
-  console.log(`  the module's own share with both on (on against sdk): ${share}`);
+  console.log(
+    `  the module's own share with both on (on against sdk): ${signed(pairedChange('on', 'sdk'))}`,
+  );
 }
 killAllChildren();

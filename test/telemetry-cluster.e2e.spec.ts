@@ -1,11 +1,9 @@
-import { context, SpanKind, trace } from '@opentelemetry/api';
-import type { NextFunction, Request, Response } from 'express';
 import { McpSessionHealthIndicator } from '../src/index.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { openRawSession, rawRequest, sessionHeaders, sseMessages } from './support/http.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 import { toolCall } from './support/reliability.js';
-import { installTelemetry, type TestTelemetry } from './support/telemetry.js';
+import { httpSpans, installTelemetry, type TestTelemetry } from './support/telemetry.js';
 import { waitFor } from './support/wait.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -96,15 +94,6 @@ describe('telemetry of a request forwarded from a replica with an active span', 
   let redis: TestRedis;
   let owner: TestApp;
   let edge: TestApp;
-
-  /** What an HTTP instrumentation does: a SERVER span per request, active while it is handled. */
-  const httpSpans = (request: Request, response: Response, next: NextFunction) => {
-    const span = trace
-      .getTracer('test-http')
-      .startSpan(`HTTP ${request.method}`, { kind: SpanKind.SERVER });
-    response.on('close', () => span.end());
-    context.with(trace.setSpan(context.active(), span), next);
-  };
 
   beforeAll(async () => {
     telemetry = installTelemetry();

@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { trace } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { McpServerFactory } from '../src/index.js';
 import { SessionReaper } from '../src/session/session-reaper.service.js';
@@ -14,7 +15,8 @@ import {
 } from './support/http.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 import { toolCall } from './support/reliability.js';
-import { installTelemetry, type TestTelemetry } from './support/telemetry.js';
+import { httpSpans, installTelemetry, type TestTelemetry } from './support/telemetry.js';
+import { waitFor } from './support/wait.js';
 
 const OPERATION = 'mcp.server.operation.duration';
 const SESSION = 'mcp.server.session.duration';
@@ -216,6 +218,47 @@ describe('telemetry: metrics and traces on the MCP conventions, read by real rea
     expect(failed.status.code).toBe(2);
     const missing = spans.find((span) => span.name === 'resources/list')!;
     expect(missing.attributes['error.type']).toBe('-32601');
+  });
+});
+
+describe('telemetry behind an HTTP instrumentation', () => {
+  let telemetry: TestTelemetry;
+  let app: TestApp;
+
+  /** A server whose tool starts a span of its own, as an instrumented database client would. */
+  const tracedFactory: McpServerFactory = () => {
+    const server = new McpServer({ name: 'traced-test', version: '1.0.0' });
+    server.registerTool('lookup', {}, () => {
+      trace.getTracer('test-tool').startSpan('db lookup').end();
+      return { content: [{ type: 'text', text: 'found' }] };
+    });
+    return server;
+  };
+
+  beforeAll(async () => {
+    telemetry = installTelemetry();
+    app = await startTestApp({ factory: tracedFactory, configure: (nest) => nest.use(httpSpans) });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await telemetry?.uninstall();
+  });
+
+  it("nests the request's span in the HTTP span, and the tool's own spans in the request's", async () => {
+    const sessionId = await openRawSession(app.url);
+    await rawRequest(app.url, {
+      headers: sessionHeaders(sessionId),
+      body: toolCall('lookup', {}),
+    });
+    await waitFor(() => telemetry.spans().filter((span) => span.name === 'HTTP POST').length >= 2);
+    const spans = telemetry.spans();
+    const call = spans.find((span) => span.name === 'tools/call lookup')!;
+    const lookup = spans.find((span) => span.name === 'db lookup')!;
+    const http = spans.find((span) => span.spanContext().spanId === call.parentSpanContext?.spanId);
+    expect(http?.name).toBe('HTTP POST');
+    expect(lookup.parentSpanContext?.spanId).toBe(call.spanContext().spanId);
+    expect(lookup.spanContext().traceId).toBe(http!.spanContext().traceId);
   });
 });
 

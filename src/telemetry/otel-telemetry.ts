@@ -1,5 +1,6 @@
 import type * as OpenTelemetry from '@opentelemetry/api';
 import type {
+  Attributes,
   BatchObservableCallback,
   Context,
   Counter,
@@ -10,7 +11,12 @@ import type {
   Span,
   Tracer,
 } from '@opentelemetry/api';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  JSONRPCMessage,
+  JSONRPCRequest,
+  MessageExtraInfo,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 import { Subscription } from 'rxjs';
 import type { HttpJsonRpcError } from '../http/json-rpc-error.js';
 import type { McpTransport } from '../server/mcp-transport.interface.js';
@@ -22,6 +28,7 @@ import {
   traceHeadersOf,
   type OperationAttributes,
 } from './mcp-operation.js';
+import { ASYNC_CONTEXT_IS_CHEAP } from './context-propagation.js';
 import { Attr, MCP_DURATION_BUCKETS, Metric } from './telemetry-names.js';
 
 /** The OpenTelemetry API, loaded when it is installed. */
@@ -43,6 +50,8 @@ interface Operation {
   attributes: OperationAttributes;
   startedAt: number;
   span: Span | undefined;
+  /** The parent context with the span set, active while the request is handled. */
+  context: Context | undefined;
 }
 
 /**
@@ -120,33 +129,11 @@ export class OtelTelemetry implements McpTelemetry {
         }
         return receive(message, extra);
       }
-      const { attributes, spanName, meta } = describeOperation(message, extra);
-      const operation: Operation = {
-        method: message.method,
-        attributes,
-        startedAt: performance.now(),
-        span: undefined,
-      };
+      const operation = this.begin(transport, message, extra);
       pending.set(message.id, operation);
-      if (!this.tracer) return receive(message, extra);
-      const parent = this.parentContext(meta, traceHeadersOf(extra));
-      const span = this.tracer.startSpan(
-        spanName,
-        {
-          kind: this.api.SpanKind.SERVER,
-          attributes: {
-            ...attributes,
-            [Attr.requestId]: String(message.id),
-            ...(transport.sessionId === undefined ? {} : { [Attr.sessionId]: transport.sessionId }),
-            ...(message.method === 'tools/call'
-              ? { [Attr.genAiOperationName]: 'execute_tool' }
-              : {}),
-          },
-        },
-        parent,
-      );
-      operation.span = span;
-      this.api.context.with(this.api.trace.setSpan(parent, span), () => receive(message, extra));
+      if (!operation.context) return receive(message, extra);
+      // Active while the server handles the request: the tool's own spans nest in it.
+      this.api.context.with(operation.context, receive, undefined, message, extra);
     };
     transport.send = (message, options) => {
       if (!('method' in message) && 'id' in message && message.id !== undefined) {
@@ -243,6 +230,37 @@ export class OtelTelemetry implements McpTelemetry {
     return carrier;
   }
 
+  /** Starts measuring a request: its attributes, its start time and, with traces on, its span. */
+  private begin(
+    transport: McpTransport,
+    request: JSONRPCRequest,
+    extra: MessageExtraInfo | undefined,
+  ): Operation {
+    const { attributes, spanName, meta } = describeOperation(request, extra);
+    const operation: Operation = {
+      method: request.method,
+      attributes,
+      startedAt: performance.now(),
+      span: undefined,
+      context: undefined,
+    };
+    if (!this.tracer) return operation;
+    const spanAttributes: Attributes = { ...attributes, [Attr.requestId]: String(request.id) };
+    if (transport.sessionId !== undefined) spanAttributes[Attr.sessionId] = transport.sessionId;
+    if (request.method === 'tools/call') spanAttributes[Attr.genAiOperationName] = 'execute_tool';
+    const active = this.api.context.active();
+    const parent = this.parentContext(active, meta, traceHeadersOf(extra));
+    const kind = this.api.SpanKind.SERVER;
+    operation.span = this.tracer.startSpan(spanName, { kind, attributes: spanAttributes }, parent);
+    // Made active when that costs the process nothing more: when a context is active already (an
+    // HTTP instrumentation made one), or where async context is cheap. Else the server still
+    // continues the trace, but its own spans do not nest in this one.
+    if (ASYNC_CONTEXT_IS_CHEAP || active !== this.api.ROOT_CONTEXT) {
+      operation.context = this.api.trace.setSpan(parent, operation.span);
+    }
+    return operation;
+  }
+
   /** Ends a request's measurement with its response. */
   private complete(operation: Operation, response: JSONRPCMessage | typeof CANCELLED): void {
     const seconds = (performance.now() - operation.startedAt) / 1000;
@@ -268,11 +286,11 @@ export class OtelTelemetry implements McpTelemetry {
    * is active already (as an HTTP instrumentation makes one), the trace in its HTTP headers.
    */
   private parentContext(
+    active: Context,
     meta: Record<string, unknown> | undefined,
     headers: Record<string, string> | undefined,
   ): Context {
-    const { context, propagation, trace } = this.api;
-    const active = context.active();
+    const { propagation, trace } = this.api;
     if (typeof meta?.traceparent === 'string') return propagation.extract(active, meta);
     if (headers && trace.getSpan(active) === undefined) return propagation.extract(active, headers);
     return active;

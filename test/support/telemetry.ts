@@ -1,4 +1,12 @@
-import { context, metrics, propagation, trace, type Attributes } from '@opentelemetry/api';
+import {
+  context,
+  metrics,
+  propagation,
+  SpanKind,
+  trace,
+  type Attributes,
+} from '@opentelemetry/api';
+import type { NextFunction, Request, Response } from 'express';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   CompositePropagator,
@@ -101,4 +109,16 @@ export function installTelemetry(): TestTelemetry {
       context.disable();
     },
   };
+}
+
+/**
+ * Express middleware doing what an HTTP instrumentation does: a SERVER span named
+ * `HTTP {method}` per request, active while the request is handled, ended with its response.
+ */
+export function httpSpans(request: Request, response: Response, next: NextFunction): void {
+  const span = trace
+    .getTracer('test-http')
+    .startSpan(`HTTP ${request.method}`, { kind: SpanKind.SERVER });
+  response.on('close', () => span.end());
+  context.with(trace.setSpan(context.active(), span), next);
 }
