@@ -19,6 +19,15 @@ import { observabilityEnabled } from './observability/prometheus.js';
 
 const observability = observabilityEnabled();
 
+/** Where the endpoint is mounted (`MCP_MOUNT`): behind Nest's router, or ahead of it. */
+function endpointMount(): 'router' | 'server' {
+  const mount = process.env.MCP_MOUNT ?? 'router';
+  if (mount !== 'router' && mount !== 'server') {
+    throw new Error(`MCP_MOUNT must be "router" or "server", got "${mount}"`);
+  }
+  return mount;
+}
+
 /**
  * The server factory: on the SDK v2 by default, serving both protocol eras; with `MCP_SDK=v1`,
  * the same feature set on the SDK v1, which serves 2025-era sessions only.
@@ -43,6 +52,7 @@ function serverFactory(greetings: GreetingService, notifier: McpNotifier): McpSe
       imports: [ConfigModule],
       inject: [ConfigService],
       useFactory: mcpSessionOptionsFromConfig,
+      mount: endpointMount(),
     }),
     ...(observability ? [TerminusModule.forRoot()] : []),
   ],

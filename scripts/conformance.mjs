@@ -1,9 +1,9 @@
 // Runs the official MCP conformance suite's requirement sets of both protocol eras (2025-11-25,
 // at the session wire, and 2026-07-28, at the sessionless wire) against the same running sample
-// application, in seven modes (stateful SSE, stateless, JSON responses, three replicas sharing
+// application, in eight modes (stateful SSE, stateless, JSON responses, three replicas sharing
 // their sessions on Redis behind a round-robin proxy, stateful SSE on Fastify, sessions on the
-// module's Node-native transport, and the sample on the SDK v1, which serves the 2025 era
-// only). Checks each mode and set against its expected-failures file, compares the expected
+// module's Node-native transport, the same mounted ahead of Nest's router, and the sample on the
+// SDK v1, which serves the 2025 era only). Checks each mode and set against its expected-failures file, compares the expected
 // failures with the SDK's plain transport, and writes docs/CONFORMANCE.md. Exits non-zero on an
 // unexpected failure, a stale expected failure or a warning nobody has explained; scenarios the
 // suite runs but does not score (extensions, pending) are reported apart. Usage:
@@ -61,6 +61,13 @@ const MODES = [
     name: 'native',
     title: 'native session transport',
     env: { MCP_TRANSPORT: 'native' },
+    sets: BOTH_ERAS,
+  },
+  // The native transport with the endpoint mounted on the HTTP server, ahead of Nest's router.
+  {
+    name: 'mounted',
+    title: 'native transport, mounted ahead of the router',
+    env: { MCP_TRANSPORT: 'native', MCP_MOUNT: 'server' },
     sets: BOTH_ERAS,
   },
   // The sample's server on the SDK v1, which serves 2025-era sessions only.

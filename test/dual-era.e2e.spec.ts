@@ -1,6 +1,6 @@
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ADAPTERS_AND_TRANSPORTS, startTestApp, type TestApp } from './support/app.js';
+import { ADAPTERS_AND_TRANSPORTS, startTestApp, type TestApp, userHeader } from './support/app.js';
 import { initializeBody, MCP_POST_HEADERS, openStream, rawRequest } from './support/http.js';
 import {
   connectV2Client,
@@ -10,14 +10,7 @@ import {
 } from './support/modern.js';
 import { testServerFactory } from './support/test-server.js';
 import { v2TestServerFactory } from './support/test-server-v2.js';
-import { McpNotifier, type PlatformRequest } from '../src/index.js';
-
-/** The principal named by the `X-User` header, on Express or Fastify. */
-function userHeader(req: PlatformRequest): string | undefined {
-  const { headers } = 'raw' in req ? req.raw : req;
-  const user = headers['x-user'];
-  return typeof user === 'string' ? user : undefined;
-}
+import { McpNotifier } from '../src/index.js';
 
 /** The text of a tool result's first content item (either SDK line's result shape). */
 function textOf(result: unknown): string {

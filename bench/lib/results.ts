@@ -6,6 +6,7 @@ import { median } from './stats.js';
 export const SERVER_IDS = [
   'ours',
   'ours-native',
+  'ours-mounted',
   'ours-fastify',
   'baseline',
   'ceiling',

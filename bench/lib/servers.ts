@@ -53,6 +53,18 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     unavailable: () => null,
     onlyWhereNamed: true,
   },
+  'ours-mounted': {
+    label: 'ours, server mount',
+    description:
+      "ours on the native transport with `mount: 'server'`: the endpoint served from the HTTP server ahead of Express's router, middleware and guards",
+    entry: 'ours.js',
+    env: (mode, maxSessions) => ({
+      ...SERVERS['ours-native'].env(mode, maxSessions),
+      BENCH_MOUNT: 'server',
+    }),
+    unavailable: () => null,
+    onlyWhereNamed: true,
+  },
   'ours-fastify': {
     label: 'ours on Fastify',
     description:
@@ -115,6 +127,7 @@ export const DEFAULT_SERVERS: readonly ServerId[] = [
   'ours',
   'ours-fastify',
   'ours-native',
+  'ours-mounted',
   'baseline',
   'ceiling',
   'rekog',

@@ -73,9 +73,9 @@ function throughput(
     // handler and by the dual-era servers.
     servers:
       wire === 'modern'
-        ? ['ours', 'ours-fastify', 'sdk-handler', 'rekog']
+        ? ['ours', 'ours-mounted', 'ours-fastify', 'sdk-handler', 'rekog']
         : mode === 'stateless'
-          ? ['ours', 'ours-fastify', 'baseline', 'ceiling']
+          ? ['ours', 'ours-mounted', 'ours-fastify', 'baseline', 'ceiling']
           : SESSION_SERVERS,
     estimateSeconds: (c, servers) => c.rounds * servers * (c.warmupSeconds + c.measureSeconds + 3),
     run: (context: ScenarioContext) =>

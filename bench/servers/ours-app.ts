@@ -12,7 +12,8 @@ import { createEchoServerV2 } from './echo-server-v2.js';
  * Ours: the sample application's module setup (options read from the environment by the sample's
  * own `mcpSessionOptionsFromConfig`, the reaper on @nestjs/schedule), serving the echo server: on
  * the SDK v1 for 2025-era sessions, as every earlier run measured them (with the sample's lazy
- * validator when BENCH_LAZY_VALIDATOR=true), and on the SDK v2 for 2026-07-28 requests.
+ * validator when BENCH_LAZY_VALIDATOR=true), and on the SDK v2 for 2026-07-28 requests. With
+ * BENCH_MOUNT=server, the endpoint is mounted on the HTTP server ahead of the router.
  */
 @Module({
   imports: [
@@ -22,6 +23,7 @@ import { createEchoServerV2 } from './echo-server-v2.js';
       imports: [ConfigModule],
       inject: [ConfigService],
       useFactory: mcpSessionOptionsFromConfig,
+      mount: process.env.BENCH_MOUNT === 'server' ? 'server' : 'router',
     }),
   ],
   providers: [

@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { EndpointRouteCheck } from '../http/endpoint-route.check.js';
+import { ServerMount } from '../http/server-mount.js';
 import { MCP_SESSION_OPTIONS } from './mcp-session.constants.js';
 import { createMcpSessionController } from './mcp-session.controller.js';
 import type { McpSessionModuleOptions } from '../options/mcp-session-options.interface.js';
@@ -16,6 +17,16 @@ export interface McpSessionModuleExtras {
    */
   controller: boolean;
   /**
+   * Where the endpoint is mounted. `'router'`: behind the platform's router, as a route (the
+   * built-in controller, or yours with `controller: false`). `'server'`: on the HTTP server
+   * itself, ahead of the platform, which saves the router's and middleware's work on every
+   * request but skips middleware (so `enableCors`), guards, interceptors, pipes and exception
+   * filters for the endpoint; `principalResolver` then reads the Node request. Other routes are
+   * served by the platform as before.
+   * @default 'router'
+   */
+  mount: 'router' | 'server';
+  /**
    * Make `SessionManager` injectable everywhere without importing the module.
    * @default false
    */
@@ -28,14 +39,16 @@ export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYN
   new ConfigurableModuleBuilder<McpSessionModuleOptions>({ moduleName: 'McpSession' })
     .setClassMethodName('forRoot')
     .setExtras<McpSessionModuleExtras>(
-      { controller: true, isGlobal: false },
+      { controller: true, mount: 'router', isGlobal: false },
       (definition, extras) => {
         const providers: Provider[] = [
           ...(definition.providers ?? []),
           ...createMcpSessionProviders(MODULE_OPTIONS_TOKEN),
         ];
         const controllers = [];
-        if (extras.controller) {
+        if (extras.mount === 'server') {
+          providers.push(ServerMount);
+        } else if (extras.controller) {
           const controller = createMcpSessionController();
           controllers.push(controller);
           // Runs while providers are instantiated, before Nest maps routes, so the path can come

@@ -8,6 +8,7 @@ import {
   McpSessionModule,
   type McpServerFactory,
   type McpSessionModuleOptions,
+  type PlatformRequest,
   SessionManager,
 } from '../../src/index.js';
 import { testServerFactory } from './test-server.js';
@@ -92,4 +93,10 @@ export async function startTestApp(setup: TestAppOptions = {}): Promise<TestApp>
     manager: app.get(SessionManager),
     close: () => app.close(),
   };
+}
+
+/** A principal resolver: the principal named by the `X-User` header, on Express or Fastify. */
+export function userHeader(req: PlatformRequest): string | undefined {
+  const user = ('raw' in req ? req.raw : req).headers['x-user'];
+  return typeof user === 'string' ? user : undefined;
 }

@@ -6,6 +6,8 @@ export interface ClientOptions {
   name?: string;
   capabilities?: ConstructorParameters<typeof Client>[1];
   fetch?: typeof fetch;
+  /** The endpoint's path. @default '/mcp' */
+  path?: string;
 }
 
 /**
@@ -17,7 +19,7 @@ export async function connectClient(baseUrl: string, options: ClientOptions = {}
     { name: options.name ?? 'e2e-client', version: '1.0.0' },
     options.capabilities,
   );
-  const transport = new StreamableHTTPClientTransport(new URL('/mcp', baseUrl), {
+  const transport = new StreamableHTTPClientTransport(new URL(options.path ?? '/mcp', baseUrl), {
     fetch: options.fetch,
     reconnectionOptions: {
       initialReconnectionDelay: 20,
