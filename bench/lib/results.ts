@@ -112,8 +112,8 @@ export class ResultSet {
     return m ? median(m.samples) : Number.NaN;
   }
 
-  /** ours / other for a figure, or NaN. */
-  ratio(scenario: string, metric: string, other: ServerId): number {
-    return this.value(scenario, metric, 'ours') / this.value(scenario, metric, other);
+  /** `subject` (ours unless named) / other for a figure, or NaN. */
+  ratio(scenario: string, metric: string, other: ServerId, subject: ServerId = 'ours'): number {
+    return this.value(scenario, metric, subject) / this.value(scenario, metric, other);
   }
 }

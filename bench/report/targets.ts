@@ -26,9 +26,10 @@ function row(
 const ratio = (v: number) => `${v.toFixed(2)}×`;
 
 /**
- * ours / `reference` (the baseline unless named) of a higher-is-better figure is at least `min`. The server CPU time per unit of
- * work (`cpuMetric`), which a busy machine disturbs less, is shown beside it, and the latency of
- * requests sent one at a time where the scenario measured it.
+ * `subject` (ours unless named) / `reference` (the baseline unless named) of a higher-is-better
+ * figure is at least `min`. The server CPU time per unit of work (`cpuMetric`), which a busy
+ * machine disturbs less, is shown beside it, and the latency of requests sent one at a time where
+ * the scenario measured it.
  */
 function atLeastBaseline(
   scenario: string,
@@ -37,18 +38,19 @@ function atLeastBaseline(
   what: string,
   min: number,
   reference: ServerId = 'baseline',
+  subject: ServerId = 'ours',
 ): Target {
   return {
     evaluate: (r) => [
       row(
-        `${what}: ours/${reference} ≥ ${min.toFixed(2)}`,
-        r.ratio(scenario, metric, reference),
+        `${what}: ${subject}/${reference} ≥ ${min.toFixed(2)}`,
+        r.ratio(scenario, metric, reference, subject),
         (v) => v >= min,
         (v) => {
-          const cpu = r.ratio(scenario, cpuMetric, reference);
-          const soloP50 = r.ratio(scenario, 'solo-p50', reference);
+          const cpu = r.ratio(scenario, cpuMetric, reference, subject);
+          const soloP50 = r.ratio(scenario, 'solo-p50', reference, subject);
           const details = [
-            `${ratio(v)} (${fmt(r.value(scenario, metric, 'ours'))} vs ${fmt(r.value(scenario, metric, reference))})`,
+            `${ratio(v)} (${fmt(r.value(scenario, metric, subject))} vs ${fmt(r.value(scenario, metric, reference))})`,
           ];
           if (Number.isFinite(cpu))
             details.push(`server CPU per unit of work ${ratio(cpu)} the ${reference}'s`);
@@ -62,7 +64,60 @@ function atLeastBaseline(
   };
 }
 
+/** Server CPU per request of `subject` is at most `max` times `reference`'s. */
+function cpuAtMost(
+  scenario: string,
+  what: string,
+  max: number,
+  subject: ServerId,
+  reference: ServerId,
+): Target {
+  return {
+    evaluate: (r) => [
+      row(
+        `${what}: ${subject}/${reference} server CPU per request ≤ ${max.toFixed(2)}`,
+        r.ratio(scenario, 'cpu-per-request', reference, subject),
+        (v) => v <= max,
+        (v) =>
+          `${ratio(v)} (${fmt(r.value(scenario, 'cpu-per-request', subject))} vs ${fmt(r.value(scenario, 'cpu-per-request', reference))} µs)`,
+      ),
+    ],
+  };
+}
+
+/** The targets of owning the hot path: the fastest mount, the default one, the modern leg. */
+const HOT_PATH_TARGETS: readonly Target[] = [
+  ...(['json', 'sse'] as const).flatMap((mode) => {
+    const scenario = `throughput-${mode}`;
+    const what = `Sessions, ${mode === 'json' ? 'JSON' : 'SSE'} responses`;
+    return [
+      atLeastBaseline(
+        scenario,
+        'throughput',
+        'cpu-per-request',
+        `${what}, fastest mount`,
+        2,
+        'baseline',
+        'ours-mounted',
+      ),
+      cpuAtMost(scenario, `${what}, fastest mount`, 0.5, 'ours-mounted', 'baseline'),
+      atLeastBaseline(scenario, 'throughput', 'cpu-per-request', `${what}, default mount`, 1.3),
+      cpuAtMost(scenario, `${what}, against the raw ceiling`, 4, 'ours-mounted', 'ceiling'),
+    ];
+  }),
+  atLeastBaseline(
+    'modern',
+    'throughput',
+    'cpu-per-request',
+    '2026-07-28 requests, fastest mount',
+    2,
+    'sdk-handler',
+    'ours-mounted',
+  ),
+];
+
 export const TARGETS: readonly Target[] = [
+  ...HOT_PATH_TARGETS,
   atLeastBaseline(
     'throughput-json',
     'throughput',
