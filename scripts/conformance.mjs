@@ -2,8 +2,8 @@
 // at the session wire, and 2026-07-28, at the sessionless wire) against the same running sample
 // application, in eight modes (stateful SSE, stateless, JSON responses, three replicas sharing
 // their sessions on Redis behind a round-robin proxy, stateful SSE on Fastify, sessions on the
-// module's Node-native transport, the same mounted ahead of Nest's router, and the sample on the
-// SDK v1, which serves the 2025 era only). Checks each mode and set against its expected-failures file, compares the expected
+// SDK's own session transport instead of the module's Node-native one, the endpoint mounted ahead
+// of Nest's router, and the sample on the SDK v1, which serves the 2025 era only). Checks each mode and set against its expected-failures file, compares the expected
 // failures with the SDK's plain transport, and writes docs/CONFORMANCE.md. Exits non-zero on an
 // unexpected failure, a stale expected failure or a warning nobody has explained; scenarios the
 // suite runs but does not score (extensions, pending) are reported apart. Usage:
@@ -56,18 +56,18 @@ const MODES = [
   },
   // The other NestJS HTTP platform: the same wire, so no expected failures.
   { name: 'fastify', title: 'Fastify', env: { MCP_HTTP_ADAPTER: 'fastify' }, sets: BOTH_ERAS },
-  // Sessions on the module's own Node-native transport instead of the SDK's: the same wire.
+  // Sessions on the SDK's own transport instead of the module's Node-native one: the same wire.
   {
-    name: 'native',
-    title: 'native session transport',
-    env: { MCP_TRANSPORT: 'native' },
+    name: 'sdk-transport',
+    title: 'SDK session transport',
+    env: { MCP_TRANSPORT: 'sdk' },
     sets: BOTH_ERAS,
   },
-  // The native transport with the endpoint mounted on the HTTP server, ahead of Nest's router.
+  // The endpoint mounted on the HTTP server, ahead of Nest's router.
   {
     name: 'mounted',
-    title: 'native transport, mounted ahead of the router',
-    env: { MCP_TRANSPORT: 'native', MCP_MOUNT: 'server' },
+    title: 'mounted ahead of the router',
+    env: { MCP_MOUNT: 'server' },
     sets: BOTH_ERAS,
   },
   // The sample's server on the SDK v1, which serves 2025-era sessions only.

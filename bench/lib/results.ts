@@ -5,7 +5,7 @@ import { median } from './stats.js';
 /** The servers under test, in the order the tables list them. */
 export const SERVER_IDS = [
   'ours',
-  'ours-native',
+  'ours-sdk',
   'ours-mounted',
   'ours-fastify',
   'baseline',

@@ -34,21 +34,20 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     env: (mode, maxSessions) => ({
       HOST: '127.0.0.1',
       PORT: '0',
-      MCP_TRANSPORT: 'sdk',
       MCP_JSON_RESPONSE: String(mode === 'json'),
       MCP_STATELESS: String(mode === 'stateless'),
       MCP_MAX_SESSIONS: String(maxSessions),
     }),
     unavailable: () => null,
   },
-  'ours-native': {
-    label: 'ours, native transport',
+  'ours-sdk': {
+    label: 'ours, SDK transport',
     description:
-      "the same application as ours with `transport: 'native'`: sessions served by the module's Node-native transport instead of the SDK's web-standard one behind the Node/Web bridge",
+      "the same application as ours with `transport: 'sdk'`: sessions served by the SDK's web-standard transport behind the Node/Web bridge instead of the module's Node-native one",
     entry: 'ours.js',
     env: (mode, maxSessions) => ({
       ...SERVERS.ours.env(mode, maxSessions),
-      MCP_TRANSPORT: 'native',
+      MCP_TRANSPORT: 'sdk',
     }),
     unavailable: () => null,
     onlyWhereNamed: true,
@@ -56,10 +55,10 @@ export const SERVERS: Record<ServerId, ServerDef> = {
   'ours-mounted': {
     label: 'ours, server mount',
     description:
-      "ours on the native transport with `mount: 'server'`: the endpoint served from the HTTP server ahead of Express's router, middleware and guards",
+      "ours with `mount: 'server'`: the endpoint served from the HTTP server ahead of Express's router, middleware and guards",
     entry: 'ours.js',
     env: (mode, maxSessions) => ({
-      ...SERVERS['ours-native'].env(mode, maxSessions),
+      ...SERVERS.ours.env(mode, maxSessions),
       BENCH_MOUNT: 'server',
     }),
     unavailable: () => null,
@@ -126,7 +125,7 @@ export const SERVERS: Record<ServerId, ServerDef> = {
 export const DEFAULT_SERVERS: readonly ServerId[] = [
   'ours',
   'ours-fastify',
-  'ours-native',
+  'ours-sdk',
   'ours-mounted',
   'baseline',
   'ceiling',

@@ -24,7 +24,7 @@ const PANELS: ReadonlyArray<{ scenario: string; metric: string; title: string }>
 
 const COLORS: Record<ServerId, string> = {
   ours: '#e0234e',
-  'ours-native': '#f56565',
+  'ours-sdk': '#f56565',
   'ours-mounted': '#9b2c2c',
   'ours-fastify': '#9b2c5e',
   baseline: '#4a5568',

@@ -87,10 +87,11 @@ export interface McpSessionModuleOptions {
    */
   jsonResponse?: boolean;
   /**
-   * Which transport serves 2025-era sessions: `'sdk'`, the SDK's web-standard transport behind
-   * a Node/Web bridge; `'native'`, the module's transport written on Node's request and response,
-   * which keeps the SDK transport's wire rules and spends less per request (see BENCHMARKS.md).
-   * @default 'sdk'
+   * Which transport serves 2025-era sessions: `'native'`, the module's transport written on
+   * Node's request and response, which keeps the SDK transport's wire rules and spends less per
+   * request (see BENCHMARKS.md); `'sdk'`, the SDK's own web-standard transport behind a Node/Web
+   * bridge.
+   * @default 'native'
    */
   transport?: 'sdk' | 'native';
   /**

@@ -119,7 +119,7 @@ export function resolveMcpSessionOptions(
       ttlSeconds: options.redis?.ttlSeconds,
     },
     jsonResponse: options.jsonResponse ?? false,
-    transport: options.transport ?? 'sdk',
+    transport: options.transport ?? 'native',
     telemetry: options.telemetry ?? true,
     stateless,
     protocol: options.protocol ?? 'dual',

@@ -118,7 +118,7 @@ export const OPTION_RULES: readonly OptionRule[] = [
         ? undefined
         : {
             problem: `must be 'sdk' or 'native', got ${String(value)}`,
-            fix: "Leave it out for the SDK's transport ('sdk').",
+            fix: "Leave it out for the module's Node-native transport ('native').",
           },
   },
   {
