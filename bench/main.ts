@@ -1,5 +1,5 @@
 /**
- * The benchmark harness: `npm run bench` (full, about 10 minutes on 2 cores; see
+ * The benchmark harness: `npm run bench` (full, about 17 minutes on 2 cores; see
  * docs/PERFORMANCE.md) or `npm run bench:quick` (under 2 minutes). Runs every scenario of
  * scenarios/index.ts, saves the results as JSON and renders BENCHMARKS.md and
  * docs/bench-throughput.svg from them.

@@ -92,6 +92,6 @@ export function makeConfig(quick: boolean): RunConfig {
     hibernatedSessions: 100_000,
     rehydrationSamples: 600,
     eventStoreReplay: 10_000,
-    budgetSeconds: 900,
+    budgetSeconds: 1200,
   };
 }
