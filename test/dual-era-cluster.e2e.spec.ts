@@ -6,7 +6,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { startTestApp, type TestApp } from './support/app.js';
 import { openStream, rawRequest } from './support/http.js';
 import { MODERN_VERSION, modernRequest } from './support/modern.js';
-import { startRedis, type TestRedis } from './support/redis.js';
+import { clusterOptions, startRedis, type TestRedis } from './support/redis.js';
 import { v2TestServerFactory } from './support/test-server-v2.js';
 import { MCP_SERVER_FACTORY, McpNotifier, McpSessionModule } from '../src/index.js';
 
@@ -22,11 +22,7 @@ describe('2026-07-28 features across replicas that share their sessions on Redis
   let replicas: TestApp[];
   beforeAll(async () => {
     redis = await startRedis();
-    const options = {
-      sessionStore: 'redis' as const,
-      redis: { url: redis.url, keyPrefix: redis.keyPrefix },
-      requestStateKey: REQUEST_STATE_KEY,
-    };
+    const options = { ...clusterOptions(redis), requestStateKey: REQUEST_STATE_KEY };
     replicas = [];
     for (let i = 0; i < 2; i++) {
       replicas.push(await startTestApp({ factory: v2TestServerFactory, options }));

@@ -1,7 +1,7 @@
 import { McpSessionHealthIndicator } from '../src/index.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { openRawSession, rawRequest, sessionHeaders, sseMessages } from './support/http.js';
-import { startRedis, type TestRedis } from './support/redis.js';
+import { clusterOptions, startRedis, type TestRedis } from './support/redis.js';
 import { toolCall } from './support/reliability.js';
 import { httpSpans, installTelemetry, type TestTelemetry } from './support/telemetry.js';
 import { waitFor } from './support/wait.js';
@@ -18,10 +18,7 @@ describe('telemetry across two replicas on Redis', () => {
   beforeAll(async () => {
     telemetry = installTelemetry();
     redis = await startRedis();
-    const options = {
-      sessionStore: 'redis' as const,
-      redis: { url: redis.url, keyPrefix: redis.keyPrefix },
-    };
+    const options = clusterOptions(redis);
     a = await startTestApp({ options });
     b = await startTestApp({ options });
   });
@@ -98,10 +95,7 @@ describe('telemetry of a request forwarded from a replica with an active span', 
   beforeAll(async () => {
     telemetry = installTelemetry();
     redis = await startRedis();
-    const options = {
-      sessionStore: 'redis' as const,
-      redis: { url: redis.url, keyPrefix: redis.keyPrefix },
-    };
+    const options = clusterOptions(redis);
     owner = await startTestApp({ options });
     edge = await startTestApp({ options, configure: (app) => app.use(httpSpans) });
   });

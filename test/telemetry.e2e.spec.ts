@@ -276,6 +276,12 @@ describe('telemetry: the event store gauges, in memory and on Redis', () => {
     await telemetry?.uninstall();
   });
 
+  /** The event-store gauges, as a reader collects them now. */
+  const gauges = async () => ({
+    events: await telemetry.value('mcp.session_manager.event_store.events'),
+    bytes: await telemetry.value('mcp.session_manager.event_store.bytes'),
+  });
+
   /** The gauges after one session's `initialize` and `echo` on SSE, and after its DELETE. */
   const heldByOneSession = async (eventStore: 'memory' | 'redis') => {
     const app = await startTestApp({
@@ -289,15 +295,9 @@ describe('telemetry: the event store gauges, in memory and on Redis', () => {
         body: toolCall('echo', { text: 'kept' }),
       });
       expect(sseMessages(reply.text).at(-1).result.content[0].text).toBe('kept');
-      const live = {
-        events: await telemetry.value('mcp.session_manager.event_store.events'),
-        bytes: await telemetry.value('mcp.session_manager.event_store.bytes'),
-      };
+      const live = await gauges();
       await rawRequest(app.url, { method: 'DELETE', headers: sessionHeaders(sessionId) });
-      const deleted = {
-        events: await telemetry.value('mcp.session_manager.event_store.events'),
-        bytes: await telemetry.value('mcp.session_manager.event_store.bytes'),
-      };
+      const deleted = await gauges();
       return { live, deleted };
     } finally {
       await app.close();

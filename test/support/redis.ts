@@ -12,6 +12,14 @@ export interface TestRedis {
   stop: () => Promise<void>;
 }
 
+/** The module options of a replica that shares its sessions on `redis`. */
+export function clusterOptions(redis: TestRedis) {
+  return {
+    sessionStore: 'redis' as const,
+    redis: { url: redis.url, keyPrefix: redis.keyPrefix },
+  };
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
