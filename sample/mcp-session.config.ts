@@ -82,6 +82,7 @@ export function mcpSessionOptionsFromConfig(config: ConfigService): McpSessionMo
     jsonResponse: bool(env('MCP_JSON_RESPONSE'), 'MCP_JSON_RESPONSE'),
     transport: transport(env('MCP_TRANSPORT')),
     telemetry: bool(env('MCP_TELEMETRY'), 'MCP_TELEMETRY'),
+    reuseModernServers: bool(env('MCP_REUSE_MODERN_SERVERS'), 'MCP_REUSE_MODERN_SERVERS'),
     sessionIdleTimeout: stateless ? undefined : idleTimeout,
     hibernateAfter: num(env('MCP_HIBERNATE_AFTER'), 'MCP_HIBERNATE_AFTER'),
     reapInterval: num(env('MCP_REAP_INTERVAL'), 'MCP_REAP_INTERVAL'),

@@ -3,7 +3,7 @@
 // application, in eight modes (stateful SSE, stateless, JSON responses, three replicas sharing
 // their sessions on Redis behind a round-robin proxy, stateful SSE on Fastify, sessions on the
 // SDK's own session transport instead of the module's Node-native one, the endpoint mounted ahead
-// of Nest's router, and the sample on the SDK v1, which serves the 2025 era only). Checks each mode and set against its expected-failures file, compares the expected
+// of Nest's router with the servers of 2026-07-28 requests reused, and the sample on the SDK v1, which serves the 2025 era only). Checks each mode and set against its expected-failures file, compares the expected
 // failures with the SDK's plain transport, and writes docs/CONFORMANCE.md. Exits non-zero on an
 // unexpected failure, a stale expected failure or a warning nobody has explained; scenarios the
 // suite runs but does not score (extensions, pending) are reported apart. Usage:
@@ -63,11 +63,12 @@ const MODES = [
     env: { MCP_TRANSPORT: 'sdk' },
     sets: BOTH_ERAS,
   },
-  // The endpoint mounted on the HTTP server, ahead of Nest's router.
+  // The fastest setup: the endpoint mounted on the HTTP server, ahead of Nest's router, and the
+  // servers of 2026-07-28 requests reused.
   {
     name: 'mounted',
-    title: 'mounted ahead of the router',
-    env: { MCP_MOUNT: 'server' },
+    title: 'mounted ahead of the router, 2026-07-28 servers reused',
+    env: { MCP_MOUNT: 'server', MCP_REUSE_MODERN_SERVERS: 'true' },
     sets: BOTH_ERAS,
   },
   // The sample's server on the SDK v1, which serves 2025-era sessions only.

@@ -60,6 +60,7 @@ export const SERVERS: Record<ServerId, ServerDef> = {
     env: (mode, maxSessions) => ({
       ...SERVERS.ours.env(mode, maxSessions),
       BENCH_MOUNT: 'server',
+      MCP_REUSE_MODERN_SERVERS: 'true',
     }),
     unavailable: () => null,
     onlyWhereNamed: true,

@@ -1,10 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type {
-  McpHttpHandler,
-  McpServer,
-  Server,
-  ServerEventBus,
-} from '@modelcontextprotocol/server';
+import type { McpHttpHandler, ServerEventBus } from '@modelcontextprotocol/server';
 import type { AuthInfo } from '../protocol/json-rpc.js';
 import type { ResolvedMcpSessionOptions } from '../options/mcp-session-options.resolver.js';
 import type { McpRequest } from '../pipeline/mcp-request.js';
@@ -13,6 +8,7 @@ import type { McpTransport } from '../server/mcp-transport.interface.js';
 import { NO_TELEMETRY, type McpTelemetry } from '../telemetry/mcp-telemetry.js';
 import type { ModernRequestCounts } from './modern-request-counts.js';
 import type { ModernSdk } from './modern-sdk.js';
+import { ModernServerPool, type ModernServer } from './modern-server-pool.js';
 import { assertSharedRequestStateKey } from './request-state.js';
 
 /** What the modern leg takes from the options. */
@@ -24,7 +20,14 @@ type ModernOptions = Pick<
   | 'maxRequestBodySize'
   | 'sessionStore'
   | 'requestStateKey'
+  | 'reuseModernServers'
 >;
+
+/** One request being served: its principal, for the factory, and the server it was given. */
+interface ModernExchange {
+  readonly principal: string | undefined;
+  server?: ModernServer;
+}
 
 function header(request: McpRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -48,8 +51,10 @@ export class ModernEndpoint {
   private readonly logger = new Logger(ModernEndpoint.name);
   private calls: McpHttpHandler | undefined;
   private listens: McpHttpHandler | undefined;
-  /** The principal of each request being served, for the factory's context. */
-  private readonly principals = new WeakMap<Request, string | undefined>();
+  /** Each request being served, by the web-standard request the SDK's handler is given. */
+  private readonly exchanges = new WeakMap<Request, ModernExchange>();
+  /** Servers of finished requests, with `reuseModernServers`. */
+  private readonly pool: ModernServerPool | undefined;
   private readonly counts: ModernRequestCounts = { inFlight: 0, subscriptions: 0, served: 0 };
 
   constructor(
@@ -58,7 +63,9 @@ export class ModernEndpoint {
     private readonly bus: ServerEventBus | null,
     private readonly servers: McpServerSource,
     private readonly telemetry: McpTelemetry = NO_TELEMETRY,
-  ) {}
+  ) {
+    if (options.reuseModernServers) this.pool = new ModernServerPool();
+  }
 
   /** True when the options ask for 2026-07-28 requests and the SDK v2 is installed. */
   get wanted(): boolean {
@@ -87,16 +94,10 @@ export class ModernEndpoint {
     }
     assertSharedRequestStateKey(this.options);
     const factory = async (context: { requestInfo?: Request }) => {
-      const principal = context.requestInfo && this.principals.get(context.requestInfo);
-      const built = await this.servers.create({
-        era: 'modern',
-        sessionId: undefined,
-        principal,
-        state: {},
-      });
-      // The factory's line was found to be the SDK v2's at bootstrap.
-      const server = built.server as McpServer | Server;
-      if (this.telemetry.enabled) this.observeOnConnect(server);
+      const exchange = context.requestInfo && this.exchanges.get(context.requestInfo);
+      const principal = exchange?.principal;
+      const server = this.pool?.take(principal) ?? (await this.build(principal));
+      if (exchange) exchange.server = server;
       return server;
     };
     const handlerOptions = {
@@ -111,8 +112,22 @@ export class ModernEndpoint {
     this.listens = sdk.createMcpHandler(factory, handlerOptions);
   }
 
-  /** Measures the requests of `server` once the handler connects it to its transport. */
-  private observeOnConnect(server: McpServer | Server): void {
+  /** A new server from the application's factory, for a request of `principal`. */
+  private async build(principal: string | undefined): Promise<ModernServer> {
+    const built = await this.servers.create({
+      era: 'modern',
+      sessionId: undefined,
+      principal,
+      state: {},
+    });
+    // The factory's line was found to be the SDK v2's at bootstrap.
+    const server = built.server as ModernServer;
+    if (this.telemetry.enabled) this.observeOnConnect(server);
+    return server;
+  }
+
+  /** Measures the requests of `server` each time the handler connects it to a transport. */
+  private observeOnConnect(server: ModernServer): void {
     const connect = server.connect.bind(server);
     server.connect = async (transport) => {
       await connect(transport);
@@ -165,14 +180,16 @@ export class ModernEndpoint {
       counts.inFlight--;
       if (listen) counts.subscriptions--;
     });
-    const principal = request.principal;
+    const exchange: ModernExchange = { principal: request.principal };
     await request.serveWith((webRequest, extra) => {
-      this.principals.set(webRequest, principal);
+      this.exchanges.set(webRequest, exchange);
       return handler.fetch(webRequest, {
         parsedBody: extra.parsedBody,
-        authInfo: (extra.authInfo ?? principalAuthInfo(principal)) as never,
+        authInfo: (extra.authInfo ?? principalAuthInfo(exchange.principal)) as never,
       });
     });
+    // The response is written: the handler is done with the server.
+    if (exchange.server) this.pool?.release(exchange.principal, exchange.server);
   }
 
   /** Ends every open `subscriptions/listen` stream with its final result; at shutdown. */
@@ -182,6 +199,7 @@ export class ModernEndpoint {
 
   /** Ends the calls still in flight; at shutdown, once the grace period is over. */
   async close(): Promise<void> {
+    this.pool?.clear();
     await Promise.all([this.listens?.close(), this.calls?.close()]);
   }
 }

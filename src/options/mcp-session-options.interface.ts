@@ -112,6 +112,17 @@ export interface McpSessionModuleOptions {
    */
   protocol?: 'dual' | 'legacy-only' | 'modern-only';
   /**
+   * Serve a 2026-07-28 request with a server the factory built for an earlier, finished request
+   * of the same principal, when one is idle, instead of calling the factory for every request:
+   * the server's tools, their schemas and the validators compiled from them are then built once
+   * per server, not once per request (see BENCHMARKS.md). Up to 64 idle servers are kept.
+   * Only for a factory whose 2026-07-28 servers keep nothing of one request for the next: the
+   * factory's `state` object is then shared by the requests a server serves. The SDK v2's handler
+   * sets the request's revision and client identity on every request.
+   * @default false
+   */
+  reuseModernServers?: boolean;
+  /**
    * The key (at least 32 bytes; a string is UTF-8 encoded) that seals the `requestState` of
    * 2026-07-28 `input_required` results, so that any replica accepts the state another minted.
    * Required with `sessionStore: 'redis'` when 2026-07-28 requests are served; a single process

@@ -42,6 +42,8 @@ export interface ResolvedMcpSessionOptions {
   telemetry: boolean;
   stateless: boolean;
   protocol: 'dual' | 'legacy-only' | 'modern-only';
+  /** Whether 2026-07-28 requests may be served by servers of earlier requests. */
+  reuseModernServers: boolean;
   /** The key of `input_required` request state, when set. */
   requestStateKey: string | Uint8Array | undefined;
   security: Required<McpSecurityOptions>;
@@ -123,6 +125,7 @@ export function resolveMcpSessionOptions(
     telemetry: options.telemetry ?? true,
     stateless,
     protocol: options.protocol ?? 'dual',
+    reuseModernServers: options.reuseModernServers ?? false,
     requestStateKey: options.requestStateKey,
     security: {
       dnsRebindingProtection: security.dnsRebindingProtection ?? true,

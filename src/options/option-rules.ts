@@ -53,6 +53,11 @@ function both(first: OptionRule['check'], second: OptionRule['check']): OptionRu
   return (value, options) => first(value, options) ?? second(value, options);
 }
 
+function boolean(value: unknown): OptionProblem | undefined {
+  if (typeof value === 'boolean') return undefined;
+  return { problem: `must be a boolean, got ${String(value)}`, fix: 'Use true or false.' };
+}
+
 function stringList(value: unknown): OptionProblem | undefined {
   if (Array.isArray(value) && value.every((entry) => typeof entry === 'string' && entry.trim())) {
     return undefined;
@@ -236,18 +241,17 @@ export const OPTION_RULES: readonly OptionRule[] = [
   {
     option: 'security.dnsRebindingProtection',
     value: (options) => options.security?.dnsRebindingProtection,
-    check: (value) =>
-      typeof value === 'boolean'
-        ? undefined
-        : { problem: `must be a boolean, got ${String(value)}`, fix: 'Use true or false.' },
+    check: boolean,
   },
   {
     option: 'telemetry',
     value: (options) => options.telemetry,
-    check: (value) =>
-      typeof value === 'boolean'
-        ? undefined
-        : { problem: `must be a boolean, got ${String(value)}`, fix: 'Use true or false.' },
+    check: boolean,
+  },
+  {
+    option: 'reuseModernServers',
+    value: (options) => options.reuseModernServers,
+    check: boolean,
   },
   {
     option: 'security.allowedHosts',
