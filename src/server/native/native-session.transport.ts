@@ -16,8 +16,21 @@ import {
   type ResponseHeaders,
   WebExchange,
 } from './exchange.js';
+import { handlerExtra } from './handler-extra.js';
 import { type InboundRequest, nodeInbound, webInbound } from './inbound-request.js';
-import { isRequest, isResponse, parseMessage } from './json-rpc-message.js';
+import { isRequest, isResponse } from './json-rpc-message.js';
+import {
+  getHeadersRefusal,
+  messagesOf,
+  postHeadersRefusal,
+  readPostBody,
+  type Refusal,
+  sessionRefusal,
+  versionRefusal,
+} from './request-checks.js';
+import { PendingAnswers } from './pending-answers.js';
+import { type OpenResponse, ResponseTable, STANDALONE_STREAM } from './response-table.js';
+import { messageEvent, primingEvent, sseHeaders } from './sse-events.js';
 import { primesStreams, type SessionProtocolRules } from './session-protocol-rules.js';
 
 /** What the Node-native transport is made with: the SDK transport's options it honours. */
@@ -32,27 +45,6 @@ export interface NativeTransportOptions {
   maxRequestBodySize: number;
   onInitialized?: () => void;
   onDeleted?: () => Promise<void>;
-}
-
-/** One open response of the transport: a POST's (SSE or JSON) or the standalone `GET` stream. */
-interface OpenResponse {
-  events?: EventStream;
-  answerJson?: (messages: JSONRPCMessage[]) => void;
-  replayedEventIds?: Set<string>;
-  cleanup(): void;
-}
-
-const STANDALONE_STREAM = '_GET_stream';
-const MAX_BATCH_SIZE = 100;
-/** In the order the SDK transport's headers reach the wire through the bridge (by name). */
-const SSE_HEADERS: ResponseHeaders = {
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  'content-type': 'text/event-stream',
-};
-
-function isJsonContentType(value: string | undefined): boolean {
-  return value?.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
 /**
@@ -73,12 +65,13 @@ export class NativeSessionTransport implements McpTransport {
   private served = false;
   private initialized = false;
   private closed = false;
-  private readonly responses = new Map<string, OpenResponse>();
-  private readonly streamOfRequest = new Map<RequestId, string>();
-  private readonly answers = new Map<RequestId, JSONRPCMessage>();
+  private readonly responses: ResponseTable;
+  private readonly pending = new PendingAnswers();
   private readonly resumable = new Set<string>();
 
-  constructor(private readonly options: NativeTransportOptions) {}
+  constructor(private readonly options: NativeTransportOptions) {
+    this.responses = new ResponseTable(options.keepAliveMs, () => this.closed);
+  }
 
   /**
    * What the transport holds for requests in progress: requests awaiting their answer, and open
@@ -86,7 +79,7 @@ export class NativeSessionTransport implements McpTransport {
    * request has ended.
    */
   get held(): { requests: number; responses: number } {
-    return { requests: this.streamOfRequest.size, responses: this.responses.size };
+    return { requests: this.pending.size, responses: this.responses.size };
   }
 
   async start(): Promise<void> {
@@ -123,16 +116,15 @@ export class NativeSessionTransport implements McpTransport {
 
   /** Ends the SSE stream that carries `requestId`'s answer; the client may resume it. */
   closeSSEStream(requestId: RequestId): void {
-    const streamId = this.streamOfRequest.get(requestId);
+    const streamId = this.pending.streamOf(requestId);
     if (streamId !== undefined) this.responses.get(streamId)?.cleanup();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const open of [...this.responses.values()]) open.cleanup();
-    this.responses.clear();
-    this.answers.clear();
+    this.responses.cleanupAll();
+    this.pending.dropAnswers();
     this.resumable.clear();
     this.onclose?.();
   }
@@ -177,78 +169,24 @@ export class NativeSessionTransport implements McpTransport {
     );
   }
 
-  /** Reports `message` to `onerror` and answers it: most of the SDK transport's refusals. */
-  private refuse(exchange: Exchange, status: number, code: number, message: string): void {
-    this.onerror?.(new Error(message));
-    this.fail(exchange, status, code, message);
+  /** Reports a refusal to `onerror` and answers it: most of the SDK transport's refusals. */
+  private refuse(exchange: Exchange, refusal: Refusal): void {
+    this.onerror?.(new Error(refusal.message));
+    this.fail(exchange, refusal.status, refusal.code, refusal.message);
   }
 
   private async servePost(request: InboundRequest, exchange: Exchange): Promise<void> {
     try {
-      const accept = request.headers.accept;
-      if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
-        return this.refuse(
-          exchange,
-          406,
-          -32000,
-          'Not Acceptable: Client must accept both application/json and text/event-stream',
-        );
-      }
-      if (!isJsonContentType(request.headers['content-type'])) {
-        return this.refuse(
-          exchange,
-          415,
-          -32000,
-          'Unsupported Media Type: Content-Type must be application/json',
-        );
-      }
-      const raw = await this.bodyOf(request, exchange);
-      if (raw === NO_BODY) return;
-      if (Array.isArray(raw) && raw.length > MAX_BATCH_SIZE) {
-        return this.refuse(
-          exchange,
-          400,
-          -32600,
-          `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`,
-        );
-      }
-      let messages: JSONRPCMessage[];
-      try {
-        const { parseMessage: parse } = this.options.rules;
-        messages = Array.isArray(raw)
-          ? raw.map((value) => parseMessage(value, parse))
-          : [parseMessage(raw, parse)];
-      } catch {
-        return this.refuse(exchange, 400, -32700, 'Parse error: Invalid JSON-RPC message');
-      }
-      await this.dispatch(request, exchange, messages);
+      const refusal = postHeadersRefusal(request);
+      if (refusal) return this.refuse(exchange, refusal);
+      const read = await readPostBody(request, this.options.maxRequestBodySize);
+      if ('refusal' in read) return this.refuse(exchange, read.refusal);
+      const parsed = messagesOf(read.body, this.options.rules);
+      if ('refusal' in parsed) return this.refuse(exchange, parsed.refusal);
+      await this.dispatch(request, exchange, parsed.messages);
     } catch (error) {
       this.onerror?.(error as Error);
       this.fail(exchange, 400, -32700, 'Parse error', {}, String(error));
-    }
-  }
-
-  /** The parsed body, or {@link NO_BODY} once a refusal has been answered. */
-  private async bodyOf(request: InboundRequest, exchange: Exchange): Promise<unknown> {
-    if (request.parsedBody !== undefined) return request.parsedBody;
-    const limit = this.options.maxRequestBodySize;
-    const refuseTooLarge = () => {
-      this.refuse(
-        exchange,
-        413,
-        -32000,
-        `Payload Too Large: Request body must not exceed ${limit} bytes`,
-      );
-      return NO_BODY;
-    };
-    if (Number(request.headers['content-length']) > limit) return refuseTooLarge();
-    try {
-      const text = await request.readText();
-      if (Buffer.byteLength(text) > limit) return refuseTooLarge();
-      return JSON.parse(text);
-    } catch {
-      this.refuse(exchange, 400, -32700, 'Parse error: Invalid JSON');
-      return NO_BODY;
     }
   }
 
@@ -267,25 +205,28 @@ export class NativeSessionTransport implements McpTransport {
     );
     if (initialize) {
       if (this.initialized && this.sessionId !== undefined) {
-        return this.refuse(exchange, 400, -32600, 'Invalid Request: Server already initialized');
+        return this.refuse(exchange, {
+          status: 400,
+          code: -32600,
+          message: 'Invalid Request: Server already initialized',
+        });
       }
       if (messages.length > 1) {
-        return this.refuse(
-          exchange,
-          400,
-          -32600,
-          'Invalid Request: Only one initialization request is allowed',
-        );
+        return this.refuse(exchange, {
+          status: 400,
+          code: -32600,
+          message: 'Invalid Request: Only one initialization request is allowed',
+        });
       }
       this.sessionId = this.options.sessionId;
       this.initialized = true;
       if (this.sessionId !== undefined) this.options.onInitialized?.();
-    } else if (!this.checkSession(request, exchange) || !this.checkVersion(request, exchange)) {
+    } else if (!this.admits(request, exchange)) {
       return;
     }
     if (this.closed) return this.fail(exchange, 404, -32001, 'Session not found');
     if (!messages.some(isRequest)) {
-      const extra = this.extraOf(request);
+      const extra = handlerExtra(request, rules);
       for (const message of messages) this.onmessage?.(message, extra);
       return exchange.reply(202, {});
     }
@@ -304,18 +245,13 @@ export class NativeSessionTransport implements McpTransport {
     messages: JSONRPCMessage[],
   ): void {
     const streamId = randomUUID();
-    this.responses.set(streamId, {
-      answerJson: (answers) => {
-        const headers: ResponseHeaders = { 'content-type': 'application/json' };
-        if (this.sessionId !== undefined) headers['mcp-session-id'] = this.sessionId;
-        exchange.reply(200, headers, JSON.stringify(answers.length === 1 ? answers[0] : answers));
-      },
-      cleanup: () => this.responses.delete(streamId),
+    this.responses.openJson(streamId, (answers) => {
+      const headers: ResponseHeaders = { 'content-type': 'application/json' };
+      if (this.sessionId !== undefined) headers['mcp-session-id'] = this.sessionId;
+      exchange.reply(200, headers, JSON.stringify(answers.length === 1 ? answers[0] : answers));
     });
-    for (const message of messages) {
-      if (isRequest(message)) this.streamOfRequest.set(message.id, streamId);
-    }
-    const extra = this.extraOf(request);
+    this.pending.expect(requestIdsOf(messages), streamId);
+    const extra = handlerExtra(request, this.options.rules);
     for (const message of messages) this.onmessage?.(message, extra);
   }
 
@@ -327,14 +263,14 @@ export class NativeSessionTransport implements McpTransport {
   ): Promise<void> {
     const streamId = randomUUID();
     const events = exchange.eventStream();
-    const open = this.openStream(streamId, events);
-    const requests = messages.filter(isRequest);
-    for (const message of requests) this.streamOfRequest.set(message.id, streamId);
+    const open = this.responses.openStream(streamId, events);
+    const requestIds = requestIdsOf(messages);
+    this.pending.expect(requestIds, streamId);
     const resumable =
       this.options.eventStore !== undefined && primesStreams(this.options.rules, version);
     try {
       if (resumable) await this.writePrimingEvent(events, streamId);
-      const extra = this.extraOf(request);
+      const extra = handlerExtra(request, this.options.rules);
       for (const message of messages) {
         if (resumable && isRequest(message)) {
           this.onmessage?.(message, {
@@ -349,112 +285,42 @@ export class NativeSessionTransport implements McpTransport {
     } catch (error) {
       this.responses.get(streamId)?.cleanup();
       this.resumable.delete(streamId);
-      for (const message of requests) this.streamOfRequest.delete(message.id);
+      this.pending.forget(requestIds);
       throw error;
     }
     if (this.responses.get(streamId) === open) open.keepAlive();
-    events.open(this.streamHeaders());
-  }
-
-  private streamHeaders(): ResponseHeaders {
-    const headers = { ...SSE_HEADERS };
-    if (this.sessionId !== undefined) headers['mcp-session-id'] = this.sessionId;
-    headers['x-accel-buffering'] = 'no';
-    return headers;
-  }
-
-  /** Registers an SSE response under `streamId`; it leaves the table when it ends or is cut. */
-  private openStream(
-    streamId: string,
-    events: EventStream,
-    replayedEventIds?: Set<string>,
-  ): OpenResponse & { keepAlive(): void } {
-    let timer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      if (timer !== undefined) clearInterval(timer);
-      timer = undefined;
-    };
-    const open = {
-      events,
-      replayedEventIds,
-      cleanup: () => {
-        stop();
-        if (this.responses.get(streamId) === open) this.responses.delete(streamId);
-        events.end();
-      },
-      keepAlive: () => {
-        const every = this.options.keepAliveMs;
-        if (this.closed || !Number.isFinite(every) || every < 1) return;
-        timer = setInterval(
-          () => {
-            if (!events.write(': keepalive\n\n')) stop();
-          },
-          Math.min(every, 2 ** 31 - 1),
-        );
-        timer.unref();
-      },
-    };
-    events.onCancel = () => {
-      stop();
-      if (this.responses.get(streamId) === open) this.responses.delete(streamId);
-    };
-    this.responses.set(streamId, open);
-    return open;
+    events.open(sseHeaders(this.sessionId));
   }
 
   private async writePrimingEvent(events: EventStream, streamId: string): Promise<void> {
     const eventId = await this.options.eventStore!.storeEvent(streamId, {} as JSONRPCMessage);
-    const retry = this.options.retryInterval;
-    events.write(
-      retry === undefined
-        ? `id: ${eventId}\ndata: \n\n`
-        : `id: ${eventId}\nretry: ${retry}\ndata: \n\n`,
-    );
+    events.write(primingEvent(eventId, this.options.retryInterval));
     this.resumable.add(streamId);
   }
 
   private writeEvent(events: EventStream, message: JSONRPCMessage, eventId?: string): boolean {
-    const id = eventId ? `id: ${eventId}\n` : '';
-    const written = events.write(`event: message\n${id}data: ${JSON.stringify(message)}\n\n`);
+    const written = events.write(messageEvent(message, eventId));
     if (!written) this.onerror?.(new Error('Invalid state: the stream is closed'));
     return written;
   }
 
-  /** What the server's handlers are told of the HTTP request, as the line's transport tells it. */
-  private extraOf(request: InboundRequest): MessageExtraInfo {
-    if (this.options.rules.line === 'v2') {
-      return { authInfo: request.authInfo, request: request.toWebRequest() } as never;
-    }
-    return {
-      authInfo: request.authInfo as MessageExtraInfo['authInfo'],
-      requestInfo: lazyRequestInfo(request),
-    };
-  }
-
   private async serveGet(request: InboundRequest, exchange: Exchange): Promise<void> {
-    if (!request.headers.accept?.includes('text/event-stream')) {
-      return this.refuse(
-        exchange,
-        406,
-        -32000,
-        'Not Acceptable: Client must accept text/event-stream',
-      );
-    }
-    if (!this.checkSession(request, exchange) || !this.checkVersion(request, exchange)) return;
+    const refusal = getHeadersRefusal(request);
+    if (refusal) return this.refuse(exchange, refusal);
+    if (!this.admits(request, exchange)) return;
     const lastEventId = request.headers['last-event-id'];
     if (this.options.eventStore && lastEventId) return this.replay(lastEventId, exchange);
     if (this.responses.has(STANDALONE_STREAM)) {
-      return this.refuse(
-        exchange,
-        409,
-        -32000,
-        'Conflict: Only one SSE stream is allowed per session',
-      );
+      return this.refuse(exchange, {
+        status: 409,
+        code: -32000,
+        message: 'Conflict: Only one SSE stream is allowed per session',
+      });
     }
     const events = exchange.eventStream();
-    const open = this.openStream(STANDALONE_STREAM, events);
+    const open = this.responses.openStream(STANDALONE_STREAM, events);
     open.keepAlive();
-    events.open(this.streamHeaders());
+    events.open(sseHeaders(this.sessionId));
   }
 
   /** A resumed stream: the events after `lastEventId`, then the stream's later events. */
@@ -462,14 +328,19 @@ export class NativeSessionTransport implements McpTransport {
     const store = this.options.eventStore!;
     try {
       const streamId = await store.getStreamIdForEventId(lastEventId);
-      if (!streamId) return this.refuse(exchange, 400, -32000, 'Invalid event ID format');
+      if (!streamId) {
+        return this.refuse(exchange, {
+          status: 400,
+          code: -32000,
+          message: 'Invalid event ID format',
+        });
+      }
       if (this.responses.has(streamId)) {
-        return this.refuse(
-          exchange,
-          409,
-          -32000,
-          'Conflict: Stream already has an active connection',
-        );
+        return this.refuse(exchange, {
+          status: 409,
+          code: -32000,
+          message: 'Conflict: Stream already has an active connection',
+        });
       }
       const events = exchange.eventStream();
       let cancelled = false;
@@ -487,10 +358,10 @@ export class NativeSessionTransport implements McpTransport {
         return this.fail(exchange, 404, -32001, 'Session not found');
       }
       this.responses.get(replayedStreamId)?.cleanup();
-      const open = this.openStream(replayedStreamId, events, replayedEventIds);
+      const open = this.responses.openStream(replayedStreamId, events, replayedEventIds);
       this.resumable.add(replayedStreamId);
       open.keepAlive();
-      events.open(this.streamHeaders());
+      events.open(sseHeaders(this.sessionId));
     } catch (error) {
       this.onerror?.(error as Error);
       this.fail(exchange, 500, -32000, 'Error replaying events');
@@ -498,7 +369,7 @@ export class NativeSessionTransport implements McpTransport {
   }
 
   private async serveDelete(request: InboundRequest, exchange: Exchange): Promise<void> {
-    if (!this.checkSession(request, exchange) || !this.checkVersion(request, exchange)) return;
+    if (!this.admits(request, exchange)) return;
     try {
       await this.options.onDeleted?.();
       exchange.reply(200, {});
@@ -507,37 +378,16 @@ export class NativeSessionTransport implements McpTransport {
     }
   }
 
-  /** False, once answered, when the request does not name this initialized session. */
-  private checkSession(request: InboundRequest, exchange: Exchange): boolean {
-    if (this.options.sessionId === undefined) return true;
-    if (!this.initialized) {
-      this.refuse(exchange, 400, -32000, 'Bad Request: Server not initialized');
-      return false;
-    }
-    const sessionId = request.headers['mcp-session-id'];
-    if (!sessionId) {
-      this.refuse(exchange, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
-      return false;
-    }
-    if (sessionId !== this.sessionId) {
-      this.refuse(exchange, 404, -32001, 'Session not found');
-      return false;
-    }
-    return true;
-  }
-
-  /** False, once answered, when `MCP-Protocol-Version` names a version the line does not speak. */
-  private checkVersion(request: InboundRequest, exchange: Exchange): boolean {
-    const version = request.headers['mcp-protocol-version'];
-    const supported = this.options.rules.supportedProtocolVersions;
-    if (version === undefined || supported.includes(version)) return true;
-    this.refuse(
-      exchange,
-      400,
-      -32000,
-      `Bad Request: Unsupported protocol version: ${version} (supported versions: ${supported.join(', ')})`,
-    );
-    return false;
+  /**
+   * False, once the refusal is answered, when the request does not name this initialized session
+   * or names a protocol version the line does not speak.
+   */
+  private admits(request: InboundRequest, exchange: Exchange): boolean {
+    const refusal =
+      sessionRefusal(request, this.options.sessionId, this.initialized) ??
+      versionRefusal(request, this.options.rules);
+    if (refusal) this.refuse(exchange, refusal);
+    return refusal === undefined;
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
@@ -551,7 +401,7 @@ export class NativeSessionTransport implements McpTransport {
         `Cannot send "${message.method}" to the client during a call in JSON-response mode: a JSON response has no stream for it. Use SSE responses (jsonResponse: false).`,
       );
     }
-    const streamId = this.streamOfRequest.get(requestId);
+    const streamId = this.pending.streamOf(requestId);
     if (streamId === undefined) {
       throw new Error(`No connection established for request ID: ${String(requestId)}`);
     }
@@ -591,15 +441,8 @@ export class NativeSessionTransport implements McpTransport {
     message: JSONRPCMessage,
     open: OpenResponse | undefined,
   ): void {
-    this.answers.set(requestId, message);
-    const related: RequestId[] = [];
-    for (const [id, stream] of this.streamOfRequest) if (stream === streamId) related.push(id);
-    if (!related.every((id) => this.answers.has(id))) return;
-    const answers = related.map((id) => this.answers.get(id)!);
-    for (const id of related) {
-      this.answers.delete(id);
-      this.streamOfRequest.delete(id);
-    }
+    const answers = this.pending.complete(requestId, streamId, message);
+    if (!answers) return;
     const resumable = this.resumable.delete(streamId);
     if (open) {
       if (open.answerJson) open.answerJson(answers);
@@ -628,15 +471,7 @@ export class NativeSessionTransport implements McpTransport {
   }
 }
 
-const NO_BODY = Symbol('no body');
-
-/** The SDK v1's `requestInfo`, its URL built only if a handler reads it. */
-function lazyRequestInfo(request: InboundRequest): MessageExtraInfo['requestInfo'] {
-  let url: URL | undefined;
-  return {
-    headers: request.headers,
-    get url() {
-      return (url ??= new URL(request.url));
-    },
-  };
+/** The ids of the requests among `messages`, in their order. */
+function requestIdsOf(messages: JSONRPCMessage[]): RequestId[] {
+  return messages.filter(isRequest).map((message) => message.id);
 }
