@@ -55,7 +55,7 @@ export const SERVERS: Record<ServerId, ServerDef> = {
   'ours-mounted': {
     label: 'ours, server mount',
     description:
-      "ours with `mount: 'server'`: the endpoint served from the HTTP server ahead of Express's router, middleware and guards",
+      "ours with `mount: 'server'`: the endpoint served from the HTTP server ahead of Express's router, middleware and guards; and `reuseModernServers: true`: a 2026-07-28 request served by an idle server of an earlier one",
     entry: 'ours.js',
     env: (mode, maxSessions) => ({
       ...SERVERS.ours.env(mode, maxSessions),
